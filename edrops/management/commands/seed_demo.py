@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+DEMO_ADMIN = "admin"
+DEMO_PASSWORD = "edrops-demo"  # noqa: S105 -- the demo login, printed by `make run`
+
+
+class Command(BaseCommand):
+    help = "Load the demo roster and sources, and create the admin user `make run` prints."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="run even with DEBUG off (not for production)"
+        )
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "seed_demo creates an admin with a known password; it runs only with DEBUG on "
+                "(or --force)."
+            )
+        user, _ = get_user_model().objects.get_or_create(
+            username=DEMO_ADMIN, defaults={"email": "admin@example.com"}
+        )
+        user.is_staff = user.is_superuser = True
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        self.stdout.write(f"Admin login: {DEMO_ADMIN} / {DEMO_PASSWORD}")

@@ -1,0 +1,3 @@
+from edrops.models.liveness import ProcessCheckIn
+
+__all__ = ["ProcessCheckIn"]

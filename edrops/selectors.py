@@ -1,0 +1,39 @@
+"""Reads of the edrops app."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.db.models import Max
+
+from edrops.models import ProcessCheckIn
+
+
+@dataclass(frozen=True)
+class Readiness:
+    database: bool
+    last_seen: dict[str, datetime | None] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return not self.missing
+
+
+def readiness(*, now: datetime) -> Readiness:
+    """Can edrops page someone right now? The database answers, and a worker and a clock
+    checked in within LIVENESS_TIMEOUT."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        seen = dict(
+            ProcessCheckIn.objects.values_list("role").annotate(Max("last_seen")).order_by()
+        )
+    except DatabaseError:
+        return Readiness(database=False, missing=["database", *ProcessCheckIn.Role.values])
+
+    cutoff = now - timedelta(seconds=settings.LIVENESS_TIMEOUT)
+    last_seen = {role: seen.get(role) for role in ProcessCheckIn.Role.values}
+    missing = [role for role, at in last_seen.items() if at is None or at < cutoff]
+    return Readiness(database=True, last_seen=last_seen, missing=missing)
