@@ -146,7 +146,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 # With DEBUG on, whitenoise serves straight from the finders; collectstatic is for production.
-STATIC_ROOT = env.path("STATIC_ROOT", default=None if DEBUG else BASE_DIR / "staticfiles")
+STATIC_ROOT = env("STATIC_ROOT", default=None) or (None if DEBUG else BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
