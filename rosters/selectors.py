@@ -1,9 +1,25 @@
 """Reads of the rosters app: who, and when."""
 
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from rosters.models import Channel, ContactRule, Person
+from django.db.models import Prefetch, Q, QuerySet
+
+from rosters.models import (
+    DEFAULT_ACK_SLA,
+    Channel,
+    ContactRule,
+    EscalationPolicy,
+    EscalationStep,
+    Override,
+    Person,
+    Rotation,
+    RotationMember,
+    Team,
+)
+from rosters.shifts import Schedule, Span
+from rosters.validators import TargetKind, parse_target
 
 
 @dataclass(frozen=True)
@@ -28,3 +44,215 @@ def contact_plan(*, person: Person) -> list[ContactStep]:
     if person.email:
         return [ContactStep(channel=Channel.EMAIL, delay=timedelta(0))]
     return []
+
+
+# --- Who is on call -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OnCall:
+    """Who holds `rotation` at the moment asked about. `person` None means nobody: an empty
+    rotation, or one that has not started yet. `until` None means no change is coming."""
+
+    rotation: Rotation
+    person: Person | None
+    until: datetime | None
+    override: Override | None = None
+
+
+def _rotations(rotations: QuerySet[Rotation], *, overrides_from: datetime) -> QuerySet[Rotation]:
+    """Rotations with their people and the overrides still to matter: three queries in all,
+    however many rotations."""
+    return rotations.select_related("team").prefetch_related(
+        Prefetch("members", queryset=RotationMember.objects.select_related("person")),
+        Prefetch(
+            "overrides",
+            queryset=Override.objects.filter(ends_at__gt=overrides_from).select_related("person"),
+        ),
+    )
+
+
+def schedule_of(rotation: Rotation) -> Schedule[Person]:
+    """The rotation as plain values (uses what `_rotations` prefetched)."""
+    return Schedule(
+        tz=rotation.tz,
+        first_handoff=rotation.first_handoff_local,
+        shift=rotation.shift,
+        people=[m.person for m in rotation.members.all()],
+        overrides=[Span(o.person, o.starts_at, o.ends_at, ref=o) for o in rotation.overrides.all()],
+    )
+
+
+def _on_call(rotation: Rotation, at: datetime) -> OnCall:
+    schedule = schedule_of(rotation)
+    person, span = schedule.who(at)
+    return OnCall(
+        rotation=rotation,
+        person=person,
+        until=schedule.until(at),
+        override=span.ref if span else None,
+    )
+
+
+def on_call(
+    *, at: datetime, team: Team | None = None, rotation: Rotation | None = None
+) -> list[OnCall]:
+    """Who is on call for a team (one answer per rotation, by name) or for one rotation, and
+    until when. A team without rotations answers an empty list."""
+    if (team is None) == (rotation is None):
+        raise TypeError("on_call() takes a team or a rotation")
+    if rotation is not None:
+        rotation = _rotations(Rotation.objects.filter(pk=rotation.pk), overrides_from=at).get()
+        return [_on_call(rotation, at)]
+    return on_call_for_teams(teams=[team], at=at)[team.pk]
+
+
+def on_call_for_teams(
+    *, teams: Iterable[Team] | QuerySet[Team], at: datetime
+) -> dict[int, list[OnCall]]:
+    """`on_call` for many teams in a constant number of queries (four): team id -> one OnCall
+    per rotation, by name; [] for a team without rotations."""
+    answer: dict[int, list[OnCall]] = {team.pk: [] for team in teams}
+    rotations = Rotation.objects.filter(team__in=list(answer))
+    for rotation in _rotations(rotations, overrides_from=at):
+        answer[rotation.team_id].append(_on_call(rotation, at))
+    return answer
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A stretch of time one person (or nobody) holds a rotation, cut at `start`/`end` of the
+    window asked about."""
+
+    rotation: Rotation
+    person: Person | None
+    starts_at: datetime
+    ends_at: datetime
+    override: Override | None = None
+
+
+def shifts(
+    *, start: datetime, end: datetime, team: Team | None = None, person: Person | None = None
+) -> list[Shift]:
+    """Every shift of a team's rotations, or of one person in any rotation, that overlaps
+    [start, end), in order of start. A team's list includes the stretches where nobody is on
+    call (person None); a person's only their own."""
+    if (team is None) == (person is None):
+        raise TypeError("shifts() takes a team or a person")
+    if team is not None:
+        rotations = Rotation.objects.filter(team=team)
+    else:
+        rotations = Rotation.objects.filter(
+            Q(members__person=person) | Q(overrides__person=person, overrides__ends_at__gt=start)
+        ).distinct()
+    found: list[Shift] = []
+    for rotation in _rotations(rotations, overrides_from=start):
+        for begin, finish, who, span in schedule_of(rotation).segments(start, end):
+            if person is None or who == person:
+                found.append(Shift(rotation, who, begin, finish, span.ref if span else None))
+    found.sort(key=lambda s: (s.starts_at, s.rotation.team.slug, s.rotation.name))
+    return found
+
+
+# --- Escalation ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """Whom a step pages: people (with their contact rules prefetched, for `contact_plan`) and
+    Slack channels to post in. `missing` lists targets that no longer name anything (a
+    rotation or person removed since the policy was snapshotted)."""
+
+    people: list[Person]
+    slack_channels: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def recipients_for_targets(*, team: Team, targets: list[str], at: datetime) -> Recipients:
+    """The people and channels `targets` (as in a policy snapshot) reach at `at`, each once,
+    in the order the targets name them. An empty rotation reaches nobody: not an error."""
+    parsed = [parse_target(t) for t in targets]
+    person_ids: list[int] = []
+    channels: list[str] = []
+    missing: list[str] = []
+    rotation_names = {t.value for t in parsed if t.kind == TargetKind.ROTATION}
+    handles = {t.value for t in parsed if t.kind == TargetKind.PERSON}
+    holders: dict[str, Person | None] = {}
+    if rotation_names:
+        rotations = Rotation.objects.filter(team=team, name__in=rotation_names)
+        holders = {r.name: _on_call(r, at).person for r in _rotations(rotations, overrides_from=at)}
+    by_handle = (
+        dict(Person.objects.filter(handle__in=handles).values_list("handle", "pk"))
+        if handles
+        else {}
+    )
+    members = (
+        list(team.members.values_list("pk", flat=True))
+        if any(t.kind == TargetKind.TEAM for t in parsed)
+        else []
+    )
+    for target in parsed:
+        if target.kind == TargetKind.ROTATION:
+            if target.value not in holders:
+                missing.append(str(target))
+            elif holders[target.value] is not None:
+                person_ids.append(holders[target.value].pk)
+        elif target.kind == TargetKind.PERSON:
+            if target.value in by_handle:
+                person_ids.append(by_handle[target.value])
+            else:
+                missing.append(str(target))
+        elif target.kind == TargetKind.TEAM:
+            person_ids.extend(members)
+        elif target.value not in channels:
+            channels.append(target.value)
+    order = list(dict.fromkeys(person_ids))
+    people = Person.objects.filter(pk__in=order).prefetch_related("contact_rules")
+    by_pk = {p.pk: p for p in people}
+    return Recipients(people=[by_pk[pk] for pk in order], slack_channels=channels, missing=missing)
+
+
+def recipients(*, step: EscalationStep, at: datetime) -> Recipients:
+    return recipients_for_targets(team=step.policy.team, targets=step.targets, at=at)
+
+
+def ack_sla(*, team: Team) -> timedelta:
+    policy = EscalationPolicy.objects.filter(team=team).only("ack_sla").first()
+    return policy.ack_sla if policy else DEFAULT_ACK_SLA
+
+
+def escalation_policy(*, team: Team) -> dict:
+    """The team's policy as plain JSON, for the escalation engine to snapshot when an event
+    arrives (so editing the policy later doesn't change an escalation under way). Durations
+    are in seconds:
+
+        {"team": "grid-ops", "ack_sla": 600, "repeat": 1,
+         "steps": [{"wait": 120, "targets": ["rotation:primary"]}, ...]}
+
+    A team without a policy pages whoever is on its rotations (every member if it has none),
+    with the default ack_sla of 10 minutes.
+    """
+    policy = (
+        EscalationPolicy.objects.filter(team=team)
+        .prefetch_related(
+            Prefetch("steps", queryset=EscalationStep.objects.order_by("position", "id"))
+        )
+        .first()
+    )
+    if policy is None or not policy.steps.all():
+        names = list(Rotation.objects.filter(team=team).values_list("name", flat=True))
+        return {
+            "team": team.slug,
+            "ack_sla": int((policy.ack_sla if policy else DEFAULT_ACK_SLA).total_seconds()),
+            "repeat": policy.repeat if policy else 0,
+            "steps": [{"wait": 0, "targets": [f"rotation:{n}" for n in names] or ["team"]}],
+        }
+    return {
+        "team": team.slug,
+        "ack_sla": int(policy.ack_sla.total_seconds()),
+        "repeat": policy.repeat,
+        "steps": [
+            {"wait": int(s.wait.total_seconds()), "targets": list(s.targets)}
+            for s in policy.steps.all()
+        ],
+    }

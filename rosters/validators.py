@@ -2,6 +2,9 @@
 
 import re
 import zoneinfo
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 
 import phonenumbers
@@ -50,3 +53,93 @@ def normalize_phone(value: str) -> str:
             code="invalid_phone",
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+DURATION_RE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: str) -> timedelta:
+    """'90s', '2m', '12h', '1d', '1w' -> timedelta (API.md §6). One number, one unit."""
+    match = DURATION_RE.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValidationError(
+            "%(value)r is not a duration: write a whole number and one unit, e.g. 90s, 2m, 1h, "
+            "1d, 1w.",
+            params={"value": value},
+            code="invalid_duration",
+        )
+    return timedelta(seconds=int(match[1]) * DURATION_UNITS[match[2]])
+
+
+def format_duration(value: timedelta) -> str:
+    """The shortest exact spelling in the roster file's units: 600s -> '10m', 0 -> '0s'."""
+    seconds = int(value.total_seconds())
+    for unit in "wdhm":
+        size = DURATION_UNITS[unit]
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+class TargetKind:
+    ROTATION = "rotation"
+    PERSON = "person"
+    TEAM = "team"
+    SLACK = "slack"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One thing an escalation step notifies: `rotation:NAME`, `person:HANDLE`, `team`,
+    `slack:CHANNEL`."""
+
+    kind: str
+    value: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}" if self.value else self.kind
+
+
+def parse_target(value: str) -> Target:
+    """Check the *spelling* of a target; whether the rotation or person exists is checked where
+    the team is known."""
+    text = value.strip() if isinstance(value, str) else ""
+    kind, _, name = text.partition(":")
+    if kind == TargetKind.TEAM and not name:
+        return Target(TargetKind.TEAM)
+    if kind in (TargetKind.ROTATION, TargetKind.PERSON, TargetKind.SLACK) and name.strip():
+        return Target(kind, name.strip())
+    raise ValidationError(
+        "%(value)r is not a target: write rotation:NAME, person:HANDLE, team or slack:CHANNEL.",
+        params={"value": value},
+        code="invalid_target",
+    )
+
+
+def unreachable_warning(
+    *,
+    ack_sla: timedelta,
+    steps: Sequence[tuple[Sequence[str], timedelta]],
+    reaches: Callable[[Target], bool],
+) -> str:
+    """A warning when no step that starts inside `ack_sla` can reach anyone (its rotations are
+    empty, its people have no way to be contacted, ...): such a policy lets every event miss
+    its deadline. `reaches` says whether one target can reach someone. '' when all is well."""
+    started = timedelta(0)
+    early: list[str] = []
+    for targets, wait in steps:
+        if started >= ack_sla:
+            break
+        for raw in targets:
+            target = parse_target(raw)
+            if reaches(target):
+                return ""
+            early.append(str(target))
+        started += wait
+    if not steps:
+        return "the policy has no steps, so nobody is paged."
+    return (
+        f"no step that starts within the ack_sla of {format_duration(ack_sla)} can reach "
+        f"anyone ({', '.join(early) or 'no targets'}): events will miss their deadline."
+    )

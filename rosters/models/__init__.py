@@ -1,3 +1,16 @@
+from rosters.models.escalation import DEFAULT_ACK_SLA, EscalationPolicy, EscalationStep
 from rosters.models.people import Channel, ContactRule, Person, Team
+from rosters.models.schedule import Override, Rotation, RotationMember
 
-__all__ = ["Channel", "ContactRule", "Person", "Team"]
+__all__ = [
+    "DEFAULT_ACK_SLA",
+    "Channel",
+    "ContactRule",
+    "EscalationPolicy",
+    "EscalationStep",
+    "Override",
+    "Person",
+    "Rotation",
+    "RotationMember",
+    "Team",
+]

@@ -1,8 +1,12 @@
+from pathlib import Path
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 DEMO_ADMIN = "admin"
+DEMO_ROSTER = Path(settings.BASE_DIR) / "examples" / "roster.yaml"
 DEMO_PASSWORD = "edrops-demo"  # noqa: S105 -- the demo login, printed by `make run`
 
 
@@ -26,4 +30,6 @@ class Command(BaseCommand):
         user.is_staff = user.is_superuser = True
         user.set_password(DEMO_PASSWORD)
         user.save()
+        # Idempotent: on every `make run` after the first it reports "no changes".
+        call_command("load_roster", str(DEMO_ROSTER), stdout=self.stdout, stderr=self.stderr)
         self.stdout.write(f"Admin login: {DEMO_ADMIN} / {DEMO_PASSWORD}")
