@@ -19,7 +19,7 @@ from rosters.models import (
     Team,
 )
 from rosters.shifts import Schedule, Span
-from rosters.validators import TargetKind, parse_target
+from rosters.validators import TargetKind, parse_target, unreachable_warning
 
 
 @dataclass(frozen=True)
@@ -256,3 +256,27 @@ def escalation_policy(*, team: Team) -> dict:
             for s in policy.steps.all()
         ],
     }
+
+
+def policy_warning(*, team: Team) -> str:
+    """'' if the team's policy can reach someone within its ack_sla, else why not."""
+    policy = EscalationPolicy.objects.filter(team=team).first()
+    if policy is None:
+        return ""
+    steps = [(s.targets, s.wait) for s in policy.steps.order_by("position", "id")]
+    staffed = set(
+        Rotation.objects.filter(team=team, members__isnull=False).values_list("name", flat=True)
+    )
+    contactable = Person.objects.exclude(phone="", email="", slack_user_id="")
+    reachable = set(contactable.values_list("handle", flat=True))
+    team_reachable = contactable.filter(teams=team).exists()
+
+    def reaches(target) -> bool:
+        return (
+            (target.kind == TargetKind.ROTATION and target.value in staffed)
+            or (target.kind == TargetKind.PERSON and target.value in reachable)
+            or (target.kind == TargetKind.TEAM and team_reachable)
+            or target.kind == TargetKind.SLACK
+        )
+
+    return unreachable_warning(ack_sla=policy.ack_sla, steps=steps, reaches=reaches)

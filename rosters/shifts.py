@@ -123,14 +123,14 @@ class Schedule(Generic[P]):
     ) -> list[tuple[datetime, datetime, P | None, Span[P] | None]]:
         """[start, end) cut where the holder changes: (from, to, person, override). A person
         who keeps the rotation across a handoff gets one segment."""
-        cuts = [start]
-        for moment in self.changes_after(start):
-            if moment >= end:
-                break
-            cuts.append(moment)
-        cuts.append(end)
+        cuts = {start, end}
+        cuts |= {t for s in self.overrides for t in (s.starts_at, s.ends_at) if start < t < end}
+        k = max(self.shift_index(start) + 1, 0)
+        while self.people and (handoff := self.handoff(k)) < end:
+            cuts.add(handoff)
+            k += 1
         out: list[tuple[datetime, datetime, P | None, Span[P] | None]] = []
-        for begin, finish in pairwise(cuts):
+        for begin, finish in pairwise(sorted(cuts)):
             person, span = self.who(begin)
             if out and out[-1][2] == person and out[-1][3] is span:
                 out[-1] = (out[-1][0], finish, person, span)

@@ -1,0 +1,338 @@
+"""The admin an ops lead keeps the rosters in. Times are shown, and typed, in the zone they
+belong to: a rotation's overrides in the rotation's zone, a team's schedule in the team's."""
+
+from datetime import datetime, timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from rosters.calendar import calendar_links
+from rosters.models import (
+    ContactRule,
+    EscalationPolicy,
+    EscalationStep,
+    Override,
+    Person,
+    Rotation,
+    RotationMember,
+    Team,
+)
+from rosters.models.people import new_calendar_token
+from rosters.selectors import OnCall, on_call_for_teams, policy_warning, shifts
+
+SCHEDULE_DAYS = 14
+
+
+def local(at: datetime | None, tz) -> str:
+    return at.astimezone(tz).strftime("%a %d %b %H:%M %Z") if at else "no change ahead"
+
+
+def describe(entry: OnCall, tz) -> str:
+    who = entry.person.handle if entry.person else "nobody"
+    mark = " (override)" if entry.override else ""
+    return f"{who}{mark} until {local(entry.until, tz)}" if entry.until else f"{who}{mark}"
+
+
+class OnCallChangeList(ChangeList):
+    """Works out who is on call for the whole page at once (a fixed number of queries),
+    instead of once per row."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        teams = {getattr(obj, "team", obj) for obj in self.result_list}
+        answers = on_call_for_teams(teams=list(teams), at=timezone.now())
+        by_rotation = {e.rotation.pk: e for entries in answers.values() for e in entries}
+        for obj in self.result_list:
+            if isinstance(obj, Team):
+                obj.on_call_now = answers.get(obj.pk, [])
+            else:
+                obj.on_call_now = [by_rotation[obj.pk]] if obj.pk in by_rotation else []
+
+
+# --- People ------------------------------------------------------------------------------------
+
+
+class ContactRuleInline(admin.TabularInline):
+    model = ContactRule
+    extra = 0
+    fields = ["position", "channel", "delay"]
+    verbose_name_plural = "contact rules (in order; delays count from when a step reaches them)"
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["handle", "name", "timezone", "phone", "slack_user_id", "working_hours"]
+    list_filter = ["timezone", "teams"]
+    search_fields = ["handle", "name", "email", "phone", "slack_user_id"]
+    autocomplete_fields = ["user"]
+    inlines = [ContactRuleInline]
+    readonly_fields = ["calendar_feeds"]
+    actions = ["new_calendar_links"]
+    fieldsets = [
+        (None, {"fields": ["handle", "name", "user"]}),
+        ("Reaching them", {"fields": ["email", "phone", "slack_user_id"]}),
+        ("Time", {"fields": ["timezone", "work_starts", "work_ends"]}),
+        ("Calendar", {"fields": ["calendar_feeds"]}),
+    ]
+
+    @admin.display(description="calendar feeds (subscribe in any calendar app)")
+    def calendar_feeds(self, person: Person) -> str:
+        if not person.pk:
+            return "available once saved"
+        return format_html(
+            "<ul>{}</ul><p>The links are personal. If one leaks, use the action "
+            "“New calendar links” on the list of people.</p>",
+            format_html_join(
+                "",
+                '<li>{}: <a href="{}">{}</a></li>',
+                ((k, v, v) for k, v in calendar_links(person).items()),
+            ),
+        )
+
+    @admin.action(description="New calendar links (the old ones stop working)")
+    def new_calendar_links(self, request, queryset):
+        for person in queryset:
+            person.calendar_token = new_calendar_token()
+            person.save(update_fields=["calendar_token"])
+        self.message_user(request, f"New calendar links for {queryset.count()} people.")
+
+
+# --- Teams -------------------------------------------------------------------------------------
+
+
+class RotationInline(admin.TabularInline):
+    model = Rotation
+    extra = 0
+    fields = ["name", "timezone", "start_date", "start_time", "shift", "people_and_overrides"]
+    readonly_fields = ["people_and_overrides"]
+    show_change_link = True
+
+    @admin.display(description="people and overrides")
+    def people_and_overrides(self, rotation: Rotation) -> str:
+        if not rotation.pk:
+            return "save first"
+        people = ", ".join(m.person.handle for m in rotation.members.select_related("person"))
+        url = reverse("admin:rosters_rotation_change", args=[rotation.pk])
+        return format_html('<a href="{}">{}</a>', url, people or "nobody yet: add people")
+
+
+class EscalationPolicyInline(admin.StackedInline):
+    model = EscalationPolicy
+    fields = ["ack_sla", "repeat", "steps"]
+    readonly_fields = ["steps"]
+    can_delete = False
+
+    @admin.display(description="steps")
+    def steps(self, policy: EscalationPolicy) -> str:
+        if not policy.pk:
+            return "save first, then add steps"
+        url = reverse("admin:rosters_escalationpolicy_change", args=[policy.pk])
+        lines = [
+            f"{i + 1}. {', '.join(s.targets)} (then wait {s.wait})"
+            for i, s in enumerate(policy.steps.all())
+        ]
+        return format_html(
+            "{}<br><a href='{}'>Edit the steps</a>",
+            format_html_join("", "{}<br>", ((line,) for line in lines)) or "no steps",
+            url,
+        )
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name", "timezone", "on_call", "schedule_link"]
+    list_filter = ["timezone"]
+    search_fields = ["slug", "name", "members__handle", "members__name"]
+    autocomplete_fields = ["members"]
+    inlines = [RotationInline, EscalationPolicyInline]
+    readonly_fields = ["schedule_link"]
+    fields = ["slug", "name", "timezone", "slack_channel", "members", "schedule_link"]
+
+    def get_changelist(self, request, **kwargs):
+        return OnCallChangeList
+
+    @admin.display(description="on call now (until …, local time)")
+    def on_call(self, team: Team) -> str:
+        entries = getattr(team, "on_call_now", [])
+        if not entries:
+            return "no rotations"
+        return format_html_join(
+            "", "{}: {}<br>", ((e.rotation.name, describe(e, team.tz)) for e in entries)
+        )
+
+    @admin.display(description="schedule")
+    def schedule_link(self, team: Team) -> str:
+        if not team.pk:
+            return "-"
+        url = reverse("admin:rosters_team_schedule", args=[team.pk])
+        return format_html('<a href="{}">Next {} days of shifts</a>', url, SCHEDULE_DAYS)
+
+    def get_urls(self):
+        schedule = path(
+            "<int:team_id>/schedule/",
+            self.admin_site.admin_view(self.schedule_view),
+            name="rosters_team_schedule",
+        )
+        return [schedule, *super().get_urls()]
+
+    def schedule_view(self, request, team_id: int):
+        team = get_object_or_404(Team, pk=team_id)
+        if not self.has_view_permission(request, team):
+            return self.admin_site.login(request)
+        tz = team.tz
+        today = timezone.now().astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+        start = today
+        end = (today.replace(tzinfo=None) + timedelta(days=SCHEDULE_DAYS)).replace(tzinfo=tz)
+        rows = [
+            {
+                "rotation": s.rotation,
+                "person": s.person,
+                "starts": s.starts_at.astimezone(tz),
+                "ends": s.ends_at.astimezone(tz),
+                "hours": round((s.ends_at - s.starts_at).total_seconds() / 3600, 2),
+                "override": s.override,
+            }
+            for s in shifts(team=team, start=start, end=end)
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "team": team,
+            "title": f"Shifts of {team.name}, next {SCHEDULE_DAYS} days ({team.timezone})",
+            "rows": rows,
+        }
+        return TemplateResponse(request, "admin/rosters/team/schedule.html", context)
+
+
+# --- Rotations and overrides -----------------------------------------------------------------
+
+
+class InRotationZone:
+    """Show and read the overrides' times in the rotation's zone, the zone the ops lead
+    thinks in (and the roster file uses), instead of the server's UTC."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        rotation = self.rotation_of(object_id)
+        with timezone.override(rotation.tz if rotation else timezone.get_current_timezone()):
+            return super().change_view(request, object_id, form_url, extra_context)
+
+
+class RotationMemberInline(admin.TabularInline):
+    model = RotationMember
+    extra = 0
+    autocomplete_fields = ["person"]
+    verbose_name_plural = "people, in the order they take the rotation"
+
+
+class OverrideInline(admin.TabularInline):
+    model = Override
+    extra = 0
+    autocomplete_fields = ["person"]
+    fields = ["person", "starts_at", "ends_at"]
+    verbose_name_plural = "overrides (times in the rotation's time zone)"
+
+    def get_queryset(self, request):
+        horizon = timezone.now() - timedelta(days=7)
+        return super().get_queryset(request).filter(ends_at__gte=horizon)
+
+
+@admin.register(Rotation)
+class RotationAdmin(InRotationZone, admin.ModelAdmin):
+    list_display = ["name", "team", "timezone", "shift", "on_call"]
+    list_filter = ["team", "timezone"]
+    search_fields = ["name", "team__slug", "team__name"]
+    list_select_related = ["team"]
+    autocomplete_fields = ["team"]
+    inlines = [RotationMemberInline, OverrideInline]
+
+    def rotation_of(self, object_id):
+        return Rotation.objects.filter(pk=object_id).first()
+
+    def get_changelist(self, request, **kwargs):
+        return OnCallChangeList
+
+    @admin.display(description="on call now (until …, local time)")
+    def on_call(self, rotation: Rotation) -> str:
+        entries = getattr(rotation, "on_call_now", [])
+        return describe(entries[0], rotation.tz) if entries else "-"
+
+
+@admin.register(Override)
+class OverrideAdmin(InRotationZone, admin.ModelAdmin):
+    list_display = ["rotation", "person", "starts_local", "ends_local"]
+    list_filter = ["rotation__team", "rotation"]
+    search_fields = ["person__handle", "person__name", "rotation__name", "rotation__team__slug"]
+    list_select_related = ["rotation__team", "person"]
+    autocomplete_fields = ["rotation", "person"]
+    date_hierarchy = "starts_at"
+
+    def rotation_of(self, object_id):
+        override = Override.objects.select_related("rotation").filter(pk=object_id).first()
+        return override.rotation if override else None
+
+    @admin.display(description="starts (rotation's time)", ordering="starts_at")
+    def starts_local(self, o: Override) -> str:
+        return local(o.starts_at, o.rotation.tz)
+
+    @admin.display(description="ends (rotation's time)", ordering="ends_at")
+    def ends_local(self, o: Override) -> str:
+        return local(o.ends_at, o.rotation.tz)
+
+
+# --- Escalation --------------------------------------------------------------------------------
+
+
+class TargetsField(forms.CharField):
+    """Targets typed as the roster file writes them: `rotation:primary, person:dan`."""
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return [t.strip() for t in text.split(",") if t.strip()]
+
+
+class EscalationStepForm(forms.ModelForm):
+    targets = TargetsField(
+        help_text="comma-separated: rotation:NAME, person:HANDLE, team, slack:CHANNEL",
+        widget=forms.TextInput(attrs={"size": 60}),
+    )
+
+    class Meta:
+        model = EscalationStep
+        fields = ["position", "targets", "wait"]
+
+
+class EscalationStepInline(admin.TabularInline):
+    model = EscalationStep
+    form = EscalationStepForm
+    extra = 0
+
+
+@admin.register(EscalationPolicy)
+class EscalationPolicyAdmin(admin.ModelAdmin):
+    list_display = ["team", "ack_sla", "repeat", "step_count"]
+    search_fields = ["team__slug", "team__name"]
+    list_select_related = ["team"]
+    autocomplete_fields = ["team"]
+    inlines = [EscalationStepInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("steps")
+
+    @admin.display(description="steps")
+    def step_count(self, policy: EscalationPolicy) -> int:
+        return len(policy.steps.all())
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        warning = policy_warning(team=form.instance.team)
+        if warning:
+            messages.warning(request, f"{form.instance.team}: {warning}")
