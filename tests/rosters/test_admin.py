@@ -1,0 +1,193 @@
+"""The admin as an ops lead uses it: who is on call now, a team's next two weeks, overrides
+typed in the rotation's own time, steps checked against the team."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from rosters.models import EscalationStep, Override
+from tests.factories import PersonFactory, TeamFactory
+from tests.rosters.factories import EscalationPolicyFactory, EscalationStepFactory, rotation
+
+pytestmark = pytest.mark.django_db
+
+WEEK = timedelta(weeks=1)
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # Fri 06:00 CST
+
+
+@pytest.fixture
+def ops_lead(client):
+    client.force_login(get_user_model().objects.create_superuser("lead", "lead@example.com", None))
+    return client
+
+
+@pytest.fixture
+def grid_ops():
+    alice, bob = PersonFactory(handle="alice", name="Alice Ng"), PersonFactory(handle="bob")
+    team = TeamFactory(slug="grid-ops", members=[alice, bob])
+    primary = rotation(team=team, people=[alice, bob], start="2026-11-02T09:00", shift=WEEK)
+    rotation(team=team, name="weekend", people=[], start="2026-11-02T09:00", shift=WEEK)
+    return team, primary
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_team_list_says_who_is_on_call_now_and_until_when_in_local_time(ops_lead, grid_ops):
+    page = ops_lead.get("/admin/rosters/team/").content.decode()
+    assert "On call now (until …, local time)" in page
+    assert "primary: alice until Mon 23 Nov 09:00 CST" in page
+    assert "weekend: nobody" in page
+
+
+def test_the_team_list_costs_the_same_queries_for_30_teams_as_for_3(ops_lead, grid_ops):
+    def queries() -> int:
+        with time_machine.travel(NOW, tick=False), CaptureQueriesContext(connection) as seen:
+            assert ops_lead.get("/admin/rosters/team/").status_code == 200
+        return len(seen)
+
+    few = queries()
+    people = [PersonFactory() for _ in range(3)]
+    for i in range(30):
+        rotation(
+            team=TeamFactory(slug=f"t{i}"), people=people, start="2026-11-02T09:00", shift=WEEK
+        )
+    assert queries() == few
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_team_page_shows_the_next_two_weeks_of_shifts_in_the_teams_time(ops_lead, grid_ops):
+    team, _ = grid_ops
+    change = ops_lead.get(f"/admin/rosters/team/{team.pk}/change/").content.decode()
+    assert f"/admin/rosters/team/{team.pk}/schedule/" in change
+    page = ops_lead.get(f"/admin/rosters/team/{team.pk}/schedule/").content.decode()
+    assert "Times in America/Chicago" in page
+    # From today 00:00 CST: alice until Monday 09:00, then bob for a week, then alice.
+    assert "Fri 20 Nov 00:00 CST" in page
+    assert page.index("Alice Ng (alice)") < page.index("Bob (bob)")
+    assert "Mon 23 Nov 09:00 CST" in page
+    assert "Mon 30 Nov 09:00 CST" in page
+    assert "nobody on call" in page  # the empty weekend rotation
+
+
+def test_overrides_are_typed_and_shown_in_the_rotations_time_zone(ops_lead, grid_ops):
+    _, primary = grid_ops
+    url = f"/admin/rosters/rotation/{primary.pk}/change/"
+    bob = primary.members.get(position=1).person
+    form = {
+        "team": primary.team_id,
+        "name": "primary",
+        "timezone": "America/Chicago",
+        "start_date": "2026-11-02",
+        "start_time": "09:00",
+        "shift": "7 00:00:00",
+        "members-TOTAL_FORMS": 0,
+        "members-INITIAL_FORMS": 0,
+        "overrides-TOTAL_FORMS": 1,
+        "overrides-INITIAL_FORMS": 0,
+        "overrides-0-person": bob.pk,
+        "overrides-0-starts_at_0": "2026-11-26",
+        "overrides-0-starts_at_1": "09:00",
+        "overrides-0-ends_at_0": "2026-11-27",
+        "overrides-0-ends_at_1": "09:00",
+    }
+    with time_machine.travel(NOW, tick=False):
+        saved = ops_lead.post(url, form)
+    assert saved.status_code == 302, saved.content.decode()[:3000]
+    thanksgiving = Override.objects.get()
+    assert thanksgiving.starts_at == datetime(2026, 11, 26, 15, 0, tzinfo=UTC)  # 09:00 CST
+    with time_machine.travel(NOW, tick=False):
+        page = ops_lead.get(url).content.decode()
+    assert 'value="2026-11-26"' in page
+    assert 'value="09:00:00"' in page
+
+
+def test_a_rotation_with_an_unknown_time_zone_is_refused_with_a_clear_message(ops_lead, grid_ops):
+    team, _ = grid_ops
+    answer = ops_lead.post(
+        "/admin/rosters/rotation/add/",
+        {
+            "team": team.pk,
+            "name": "night",
+            "timezone": "America/Chicag",
+            "start_date": "2026-11-02",
+            "start_time": "09:00",
+            "shift": "12:00:00",
+            "members-TOTAL_FORMS": 0,
+            "members-INITIAL_FORMS": 0,
+            "overrides-TOTAL_FORMS": 0,
+            "overrides-INITIAL_FORMS": 0,
+        },
+    )
+    assert "America/Chicag is not an IANA time zone" in answer.content.decode()
+
+
+def step_form(policy, targets: str) -> dict:
+    return {
+        "team": policy.team_id,
+        "ack_sla": "00:10:00",
+        "repeat": 0,
+        "steps-TOTAL_FORMS": 1,
+        "steps-INITIAL_FORMS": 0,
+        "steps-0-position": 0,
+        "steps-0-targets": targets,
+        "steps-0-wait": "00:02:00",
+    }
+
+
+def test_steps_are_typed_as_in_the_roster_file_and_checked_against_the_team(ops_lead, grid_ops):
+    team, _ = grid_ops
+    other = TeamFactory(slug="market-ops")
+    rotation(team=other, name="follow-the-sun", people=[], start="2026-11-02T09:00", shift=WEEK)
+    policy = EscalationPolicyFactory(team=team)
+    url = f"/admin/rosters/escalationpolicy/{policy.pk}/change/"
+
+    refused = ops_lead.post(url, step_form(policy, "rotation:follow-the-sun, person:alice"))
+    assert "team grid-ops has no rotation follow-the-sun (it has: primary, weekend)" in (
+        refused.content.decode()
+    )
+    assert not EscalationStep.objects.exists()
+
+    saved = ops_lead.post(url, step_form(policy, "rotation:primary, person:alice"), follow=True)
+    assert EscalationStep.objects.get().targets == ["rotation:primary", "person:alice"]
+    assert "can reach anyone" not in saved.content.decode()
+
+
+def test_saving_a_policy_that_reaches_nobody_in_time_warns(ops_lead, grid_ops):
+    team, _ = grid_ops
+    policy = EscalationPolicyFactory(team=team)
+    saved = ops_lead.post(
+        f"/admin/rosters/escalationpolicy/{policy.pk}/change/",
+        step_form(policy, "rotation:weekend"),
+        follow=True,
+    )
+    assert "no step that starts within the ack_sla of 10m can reach anyone" in (
+        saved.content.decode()
+    )
+
+
+def test_a_person_page_shows_their_calendar_links_and_people_autocomplete(ops_lead, grid_ops):
+    team, _ = grid_ops
+    alice = team.members.get(handle="alice")
+    page = ops_lead.get(f"/admin/rosters/person/{alice.pk}/change/").content.decode()
+    assert f"/calendar/{alice.calendar_token}/me.ics" in page
+    assert f"/calendar/{alice.calendar_token}/teams/grid-ops.ics" in page
+    found = ops_lead.get(
+        "/admin/autocomplete/",
+        {
+            "app_label": "rosters",
+            "model_name": "rotationmember",
+            "field_name": "person",
+            "term": "ali",
+        },
+    ).json()
+    assert [r["text"] for r in found["results"]] == ["alice"]
+
+
+def test_the_step_list_inline_on_the_team_page_links_to_the_steps(ops_lead, grid_ops):
+    team, _ = grid_ops
+    step = EscalationStepFactory(policy=EscalationPolicyFactory(team=team), targets=["team"])
+    page = ops_lead.get(f"/admin/rosters/team/{team.pk}/change/").content.decode()
+    assert f"/admin/rosters/escalationpolicy/{step.policy_id}/change/" in page
