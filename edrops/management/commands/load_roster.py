@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from rosters.models import Team
-from rosters.services.roster_checks import Checker
+from rosters.services.checker import Checker
 from rosters.services.roster_file import (
     RosterFileError,
     apply_roster,

@@ -1,0 +1,427 @@
+"""Checking a roster file (API.md §6): every problem as `path: message`, or a plan to write.
+
+A plan holds only values already checked (handles known, rotations of the right team, times
+converted to UTC), so writing it cannot fail half-way on bad input.
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from rosters.models import (
+    DEFAULT_ACK_SLA,
+    Channel,
+    Person,
+    Team,
+)
+from rosters.models.schedule import MIN_SHIFT
+from rosters.services.checker import Checker
+from rosters.validators import (
+    TargetKind,
+    normalize_phone,
+    parse_target,
+    unreachable_warning,
+    validate_handle,
+    validate_timezone,
+)
+
+TOP_KEYS = ("people", "teams", "sources")
+PERSON_KEYS = (
+    "handle",
+    "name",
+    "email",
+    "phone",
+    "slack_user_id",
+    "timezone",
+    "working_hours",
+    "contact",
+)
+TEAM_KEYS = (
+    "slug",
+    "name",
+    "timezone",
+    "slack_channel",
+    "members",
+    "rotations",
+    "overrides",
+    "escalation",
+)
+ROTATION_KEYS = ("name", "timezone", "start", "shift", "people")
+OVERRIDE_KEYS = ("rotation", "person", "start", "end")
+ESCALATION_KEYS = ("ack_sla", "repeat", "steps")
+STEP_KEYS = ("notify", "wait")
+SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
+HOURS_RE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+class RosterFileError(Exception):
+    def __init__(self, errors: list[str]):
+        super().__init__(f"{len(errors)} problem(s) in the roster file")
+        self.errors = errors
+
+
+# --- What the file asks for, checked -----------------------------------------------------------
+
+
+@dataclass
+class PersonPlan:
+    handle: str
+    fields: dict[str, Any]
+    contact: list[tuple[str, timedelta]] | None
+
+
+@dataclass
+class RotationPlan:
+    name: str
+    timezone: str
+    start_date: date
+    start_time: time
+    shift: timedelta
+    people: list[str]
+
+
+@dataclass
+class PolicyPlan:
+    ack_sla: timedelta
+    repeat: int
+    steps: list[tuple[list[str], timedelta]]
+
+
+@dataclass
+class TeamPlan:
+    slug: str
+    fields: dict[str, Any]
+    members: list[str]
+    rotations: list[RotationPlan] | None = None
+    overrides: list[tuple[str, str, datetime, datetime]] | None = None
+    escalation: PolicyPlan | None = None
+
+
+@dataclass
+class RosterPlan:
+    people: list[PersonPlan] = field(default_factory=list)
+    teams: list[TeamPlan] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def team_slugs(self) -> set[str]:
+        return {t.slug for t in self.teams}
+
+
+def local_to_utc(value: datetime, tz: ZoneInfo) -> datetime:
+    """A wall-clock time in `tz` as an instant, the way handoffs are read (API.md §6): in a
+    spring-forward gap, that many minutes after it; in a fall-back hour, the first instant."""
+    return value.replace(tzinfo=tz, fold=0).astimezone(UTC)
+
+
+def check_roster(data: Any) -> RosterPlan:
+    """Every problem in the file, or the plan to write it. Raises RosterFileError(errors)."""
+    c = Checker()
+    plan = RosterPlan()
+    if not isinstance(data, dict):
+        raise RosterFileError(["(file): expected a mapping with people:, teams: and sources:"])
+    c.keys(data, TOP_KEYS, "")
+    people = c.list_of(data, "people", "people", dict)
+    teams = c.list_of(data, "teams", "teams", dict)
+
+    file_handles = [p.get("handle") for p in people if isinstance(p.get("handle"), str)]
+    wanted = set(file_handles) | {
+        h for t in teams for h in (t.get("members") or []) if isinstance(h, str)
+    }
+    for t in teams:
+        for r in t.get("rotations") or []:
+            if isinstance(r, dict):
+                wanted |= {h for h in r.get("people") or [] if isinstance(h, str)}
+        for o in t.get("overrides") or []:
+            if isinstance(o, dict) and isinstance(o.get("person"), str):
+                wanted.add(o["person"])
+        for s in (
+            (t.get("escalation") or {}).get("steps") or []
+            if isinstance(t.get("escalation"), dict)
+            else []
+        ):
+            for target in (s.get("notify") or []) if isinstance(s, dict) else []:
+                if isinstance(target, str) and target.startswith("person:"):
+                    wanted.add(target[len("person:") :])
+    known = set(file_handles) | set(
+        Person.objects.filter(handle__in=wanted).values_list("handle", flat=True)
+    )
+    reachable = {
+        p.get("handle")
+        for p in people
+        if any(p.get(k) for k in ("phone", "email", "slack_user_id"))
+    }
+    reachable |= set(
+        Person.objects.filter(handle__in=wanted - set(file_handles))
+        .exclude(phone="", email="", slack_user_id="")
+        .values_list("handle", flat=True)
+    )
+
+    seen: dict[str, str] = {}
+    for i, raw in enumerate(people):
+        path = f"people[{i}]"
+        person = _check_person(c, raw, path)
+        if person is None:
+            continue
+        if person.handle in seen:
+            c.error(f"{path}.handle", f"{person.handle} is already in {seen[person.handle]}")
+            continue
+        seen[person.handle] = path
+        plan.people.append(person)
+
+    existing_teams = {
+        t.slug: t
+        for t in Team.objects.filter(
+            slug__in=[t.get("slug") for t in teams if isinstance(t.get("slug"), str)]
+        ).prefetch_related("rotations")
+    }
+    slugs: dict[str, str] = {}
+    for i, raw in enumerate(teams):
+        path = f"teams[{i}]"
+        team = _check_team(c, raw, path, known=known, reachable=reachable, existing=existing_teams)
+        if team is None:
+            continue
+        if team.slug in slugs:
+            c.error(f"{path}.slug", f"{team.slug} is already in {slugs[team.slug]}")
+            continue
+        slugs[team.slug] = path
+        plan.teams.append(team)
+    plan.warnings = c.warnings
+    if c.errors:
+        raise RosterFileError(c.errors)
+    return plan
+
+
+def _check_person(c: Checker, raw: dict, path: str) -> PersonPlan | None:
+    c.keys(raw, PERSON_KEYS, path)
+    handle = c.text(raw, "handle", path, required=True, validator=validate_handle, max_length=64)
+    fields: dict[str, Any] = {}
+    fields["name"] = c.text(raw, "name", path, required=True, max_length=200)
+    fields["timezone"] = c.text(raw, "timezone", path, required=True, validator=validate_timezone)
+    if "email" in raw:
+        fields["email"] = c.text(raw, "email", path, validator=validate_email) or ""
+    if "phone" in raw:
+        fields["phone"] = c.text(raw, "phone", path, convert=normalize_phone) or ""
+    if "slack_user_id" in raw:
+        fields["slack_user_id"] = c.text(raw, "slack_user_id", path, max_length=32) or ""
+    if "working_hours" in raw:
+        hours = c.text(raw, "working_hours", path, convert=_working_hours)
+        fields["work_starts"], fields["work_ends"] = hours or (None, None)
+    contact = None
+    if "contact" in raw:
+        contact = []
+        for j, rule in enumerate(c.list_of(raw, "contact", f"{path}.contact", dict)):
+            rpath = f"{path}.contact[{j}]"
+            c.keys(rule, ("channel", "after"), rpath)
+            channel = c.text(rule, "channel", rpath, required=True, choices=Channel.values)
+            after = c.duration(rule, "after", rpath, default=timedelta(0))
+            if channel and after is not None:
+                contact.append((channel, after))
+    if handle is None or None in (fields["name"], fields["timezone"]):
+        return None
+    return PersonPlan(handle=handle, fields=fields, contact=contact)
+
+
+def _working_hours(value: str) -> tuple[time, time]:
+    match = HOURS_RE.match(value.strip())
+    try:
+        if not match:
+            raise ValueError
+        starts, ends = time(int(match[1]), int(match[2])), time(int(match[3]), int(match[4]))
+    except ValueError:
+        raise ValidationError(
+            f"{value!r}: write local hours as HH:MM-HH:MM, e.g. 08:00-18:00"
+        ) from None
+    if starts == ends:
+        raise ValidationError(f"{value!r}: the working hours start and end at the same time")
+    return starts, ends
+
+
+def _check_team(
+    c: Checker,
+    raw: dict,
+    path: str,
+    *,
+    known: set[str],
+    reachable: set[str],
+    existing: dict[str, Team],
+) -> TeamPlan | None:
+    c.keys(raw, TEAM_KEYS, path)
+    slug = c.text(raw, "slug", path, required=True, pattern=SLUG_RE, max_length=64)
+    fields: dict[str, Any] = {"name": c.text(raw, "name", path, required=True, max_length=200)}
+    if "timezone" in raw:
+        fields["timezone"] = c.text(raw, "timezone", path, validator=validate_timezone)
+    if "slack_channel" in raw:
+        fields["slack_channel"] = c.text(raw, "slack_channel", path, max_length=32) or ""
+    members = c.handles(raw, "members", path, known=known, required=True)
+    in_db = existing.get(slug) if slug else None
+    team_tz = fields.get("timezone") or (in_db.timezone if in_db else "UTC")
+    plan = TeamPlan(slug=slug or "", fields=fields, members=members)
+
+    rotation_zones: dict[str, str] = {
+        r.name: r.timezone for r in (in_db.rotations.all() if in_db else [])
+    }
+    if "rotations" in raw:
+        plan.rotations = []
+        rotation_zones = {}
+        for j, r in enumerate(c.list_of(raw, "rotations", f"{path}.rotations", dict)):
+            rotation = _check_rotation(c, r, f"{path}.rotations[{j}]", known=known, team_tz=team_tz)
+            if rotation is None:
+                # Still known by name, so its overrides and steps aren't reported as well:
+                # one mistake, one message. (Nothing is written while there are errors.)
+                if isinstance(r.get("name"), str):
+                    rotation_zones.setdefault(r["name"], team_tz)
+                continue
+            if rotation.name in rotation_zones:
+                c.error(
+                    f"{path}.rotations[{j}].name", f"{rotation.name} appears twice in this team"
+                )
+                continue
+            rotation_zones[rotation.name] = rotation.timezone
+            plan.rotations.append(rotation)
+    if "overrides" in raw:
+        plan.overrides = []
+        for j, o in enumerate(c.list_of(raw, "overrides", f"{path}.overrides", dict)):
+            opath = f"{path}.overrides[{j}]"
+            c.keys(o, OVERRIDE_KEYS, opath)
+            rotation = c.text(o, "rotation", opath, required=True)
+            if rotation and rotation not in rotation_zones:
+                c.error(
+                    f"{opath}.rotation",
+                    _no_rotation(slug, rotation, rotation_zones),
+                )
+                rotation = None
+            person = c.text(o, "person", opath, required=True)
+            if person and person not in known:
+                c.error(f"{opath}.person", f"nobody has the handle {person}")
+                person = None
+            start = c.local_datetime(o, "start", opath)
+            end = c.local_datetime(o, "end", opath)
+            if None in (rotation, person, start, end):
+                continue
+            tz = ZoneInfo(rotation_zones[rotation])
+            starts_at, ends_at = local_to_utc(start, tz), local_to_utc(end, tz)
+            if ends_at <= starts_at:
+                c.error(
+                    f"{opath}.end",
+                    f"the override ends ({o['end']}) before it starts ({o['start']})",
+                )
+                continue
+            plan.overrides.append((rotation, person, starts_at, ends_at))
+    if "escalation" in raw:
+        plan.escalation = _check_policy(
+            c,
+            raw["escalation"],
+            f"{path}.escalation",
+            slug=slug,
+            known=known,
+            rotations=rotation_zones,
+            reachable=reachable,
+            members=members,
+            staffed={r.name for r in plan.rotations or [] if r.people}
+            if plan.rotations is not None
+            else set(rotation_zones),
+        )
+    return plan if slug and fields["name"] else None
+
+
+def _no_rotation(slug: str | None, name: str, names: Iterable[str]) -> str:
+    return f"team {slug} has no rotation {name} (it has: {', '.join(sorted(names)) or 'none'})"
+
+
+def _check_rotation(
+    c: Checker, raw: dict, path: str, *, known: set[str], team_tz: str
+) -> RotationPlan | None:
+    c.keys(raw, ROTATION_KEYS, path)
+    name = c.text(raw, "name", path, required=True, pattern=SLUG_RE, max_length=64)
+    tz = (
+        c.text(raw, "timezone", path, validator=validate_timezone) if "timezone" in raw else team_tz
+    )
+    start = c.local_datetime(raw, "start", path)
+    shift = c.duration(raw, "shift", path, required=True)
+    if shift is not None and shift < MIN_SHIFT:
+        c.error(f"{path}.shift", "a shift must last at least an hour")
+        shift = None
+    people = c.handles(raw, "people", path, known=known, required=False)
+    if None in (name, tz, start, shift):
+        return None
+    return RotationPlan(name, tz, start.date(), start.time(), shift, people)
+
+
+def _check_policy(
+    c: Checker,
+    raw: Any,
+    path: str,
+    *,
+    slug: str | None,
+    known: set[str],
+    rotations: dict[str, str],
+    reachable: set[str],
+    members: list[str],
+    staffed: set[str],
+) -> PolicyPlan | None:
+    if not isinstance(raw, dict):
+        c.error(path, "expected a mapping with ack_sla, repeat and steps")
+        return None
+    c.keys(raw, ESCALATION_KEYS, path)
+    ack_sla = c.duration(raw, "ack_sla", path, default=DEFAULT_ACK_SLA)
+    repeat = raw.get("repeat", 0)
+    if not isinstance(repeat, int) or isinstance(repeat, bool) or not 0 <= repeat <= 100:
+        c.error(f"{path}.repeat", f"{repeat!r}: expected a whole number from 0 to 100")
+        repeat = None
+    steps: list[tuple[list[str], timedelta]] = []
+    raw_steps = c.list_of(raw, "steps", f"{path}.steps", dict)
+    if "steps" in raw and not raw_steps and isinstance(raw["steps"], list):
+        c.error(f"{path}.steps", "give at least one step")
+    for j, s in enumerate(raw_steps):
+        spath = f"{path}.steps[{j}]"
+        c.keys(s, STEP_KEYS, spath)
+        wait = c.duration(s, "wait", spath, default=timedelta(0))
+        notify = s.get("notify")
+        if not isinstance(notify, list) or not notify:
+            c.error(
+                f"{spath}.notify",
+                "give a list of targets: rotation:NAME, person:HANDLE, team, slack:CHANNEL",
+            )
+            continue
+        targets: list[str] = []
+        for k, value in enumerate(notify):
+            tpath = f"{spath}.notify[{k}]"
+            try:
+                target = parse_target(value)
+            except ValidationError as e:
+                c.error(tpath, e.messages[0])
+                continue
+            if target.kind == TargetKind.ROTATION and target.value not in rotations:
+                c.error(
+                    tpath,
+                    _no_rotation(slug, target.value, rotations),
+                )
+                continue
+            if target.kind == TargetKind.PERSON and target.value not in known:
+                c.error(tpath, f"nobody has the handle {target.value}")
+                continue
+            targets.append(str(target))
+        if wait is not None:
+            steps.append((targets, wait))
+    if ack_sla is None or repeat is None:
+        return None
+    warning = unreachable_warning(
+        ack_sla=ack_sla,
+        steps=steps,
+        reaches=lambda t: (
+            (t.kind == TargetKind.ROTATION and t.value in staffed)
+            or (t.kind == TargetKind.PERSON and t.value in reachable)
+            or (t.kind == TargetKind.TEAM and any(m in reachable for m in members))
+            or t.kind == TargetKind.SLACK
+        ),
+    )
+    if warning:
+        c.warn(path, warning)
+    return PolicyPlan(ack_sla=ack_sla, repeat=repeat, steps=steps)
