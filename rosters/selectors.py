@@ -1,5 +1,6 @@
 """Reads of the rosters app: who, and when."""
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -60,31 +61,39 @@ class OnCall:
     override: Override | None = None
 
 
-def _rotations(rotations: QuerySet[Rotation], *, overrides_from: datetime) -> QuerySet[Rotation]:
-    """Rotations with their people and the overrides still to matter: three queries in all,
-    however many rotations."""
-    return rotations.select_related("team").prefetch_related(
-        Prefetch("members", queryset=RotationMember.objects.select_related("person")),
-        Prefetch(
-            "overrides",
-            queryset=Override.objects.filter(ends_at__gt=overrides_from).select_related("person"),
-        ),
-    )
+def _schedules(
+    rotations: QuerySet[Rotation], *, overrides_from: datetime
+) -> list[tuple[Rotation, Schedule[Person]]]:
+    """Rotations with their people and the overrides still to matter, as plain schedules:
+    three queries in all, however many rotations. (Grouped by hand rather than with
+    prefetch_related, which costs a queryset clone per rotation: a third of the time for 500
+    teams.)"""
+    rotations = list(rotations.select_related("team"))
+    ids = [r.pk for r in rotations]
+    people: dict[int, list[Person]] = defaultdict(list)
+    members = RotationMember.objects.filter(rotation__in=ids).select_related("person")
+    for member in members.order_by("rotation", "position", "id"):
+        people[member.rotation_id].append(member.person)
+    spans: dict[int, list[Span[Person]]] = defaultdict(list)
+    overrides = Override.objects.filter(rotation__in=ids, ends_at__gt=overrides_from)
+    for o in overrides.select_related("person"):
+        spans[o.rotation_id].append(Span(o.person, o.starts_at, o.ends_at, ref=o))
+    return [
+        (
+            r,
+            Schedule(
+                tz=r.tz,
+                first_handoff=r.first_handoff_local,
+                shift=r.shift,
+                people=people[r.pk],
+                overrides=spans[r.pk],
+            ),
+        )
+        for r in rotations
+    ]
 
 
-def schedule_of(rotation: Rotation) -> Schedule[Person]:
-    """The rotation as plain values (uses what `_rotations` prefetched)."""
-    return Schedule(
-        tz=rotation.tz,
-        first_handoff=rotation.first_handoff_local,
-        shift=rotation.shift,
-        people=[m.person for m in rotation.members.all()],
-        overrides=[Span(o.person, o.starts_at, o.ends_at, ref=o) for o in rotation.overrides.all()],
-    )
-
-
-def _on_call(rotation: Rotation, at: datetime) -> OnCall:
-    schedule = schedule_of(rotation)
+def _on_call(rotation: Rotation, schedule: Schedule[Person], at: datetime) -> OnCall:
     person, span = schedule.who(at)
     return OnCall(
         rotation=rotation,
@@ -102,20 +111,20 @@ def on_call(
     if (team is None) == (rotation is None):
         raise TypeError("on_call() takes a team or a rotation")
     if rotation is not None:
-        rotation = _rotations(Rotation.objects.filter(pk=rotation.pk), overrides_from=at).get()
-        return [_on_call(rotation, at)]
+        [(found, schedule)] = _schedules(Rotation.objects.filter(pk=rotation.pk), overrides_from=at)
+        return [_on_call(found, schedule, at)]
     return on_call_for_teams(teams=[team], at=at)[team.pk]
 
 
 def on_call_for_teams(
     *, teams: Iterable[Team] | QuerySet[Team], at: datetime
 ) -> dict[int, list[OnCall]]:
-    """`on_call` for many teams in a constant number of queries (four): team id -> one OnCall
+    """`on_call` for many teams in a constant number of queries (three): team id -> one OnCall
     per rotation, by name; [] for a team without rotations."""
     answer: dict[int, list[OnCall]] = {team.pk: [] for team in teams}
     rotations = Rotation.objects.filter(team__in=list(answer))
-    for rotation in _rotations(rotations, overrides_from=at):
-        answer[rotation.team_id].append(_on_call(rotation, at))
+    for rotation, schedule in _schedules(rotations, overrides_from=at):
+        answer[rotation.team_id].append(_on_call(rotation, schedule, at))
     return answer
 
 
@@ -146,8 +155,8 @@ def shifts(
             Q(members__person=person) | Q(overrides__person=person, overrides__ends_at__gt=start)
         ).distinct()
     found: list[Shift] = []
-    for rotation in _rotations(rotations, overrides_from=start):
-        for begin, finish, who, span in schedule_of(rotation).segments(start, end):
+    for rotation, schedule in _schedules(rotations, overrides_from=start):
+        for begin, finish, who, span in schedule.segments(start, end):
             if person is None or who == person:
                 found.append(Shift(rotation, who, begin, finish, span.ref if span else None))
     found.sort(key=lambda s: (s.starts_at, s.rotation.team.slug, s.rotation.name))
@@ -180,7 +189,9 @@ def recipients_for_targets(*, team: Team, targets: list[str], at: datetime) -> R
     holders: dict[str, Person | None] = {}
     if rotation_names:
         rotations = Rotation.objects.filter(team=team, name__in=rotation_names)
-        holders = {r.name: _on_call(r, at).person for r in _rotations(rotations, overrides_from=at)}
+        holders = {
+            r.name: schedule.who(at)[0] for r, schedule in _schedules(rotations, overrides_from=at)
+        }
     by_handle = (
         dict(Person.objects.filter(handle__in=handles).values_list("handle", "pk"))
         if handles

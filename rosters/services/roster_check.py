@@ -120,6 +120,34 @@ def local_to_utc(value: datetime, tz: ZoneInfo) -> datetime:
     return value.replace(tzinfo=tz, fold=0).astimezone(UTC)
 
 
+def _handles_named(teams: list[dict]) -> set[str]:
+    """Every handle the teams mention, so people already in the database are looked up in
+    one query (they may be named without being in the file)."""
+
+    def strings(value: Any) -> list[str]:
+        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+    def dicts(value: Any) -> list[dict]:
+        return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+    named: set[str] = set()
+    for t in teams:
+        named |= set(strings(t.get("members")))
+        for r in dicts(t.get("rotations")):
+            named |= set(strings(r.get("people")))
+        named |= {
+            o["person"] for o in dicts(t.get("overrides")) if isinstance(o.get("person"), str)
+        }
+        escalation = t.get("escalation") if isinstance(t.get("escalation"), dict) else {}
+        for step in dicts(escalation.get("steps")):
+            named |= {
+                x.removeprefix("person:")
+                for x in strings(step.get("notify"))
+                if x.startswith("person:")
+            }
+    return named
+
+
 def check_roster(data: Any) -> RosterPlan:
     """Every problem in the file, or the plan to write it. Raises RosterFileError(errors)."""
     c = Checker()
@@ -131,24 +159,7 @@ def check_roster(data: Any) -> RosterPlan:
     teams = c.list_of(data, "teams", "teams", dict)
 
     file_handles = [p.get("handle") for p in people if isinstance(p.get("handle"), str)]
-    wanted = set(file_handles) | {
-        h for t in teams for h in (t.get("members") or []) if isinstance(h, str)
-    }
-    for t in teams:
-        for r in t.get("rotations") or []:
-            if isinstance(r, dict):
-                wanted |= {h for h in r.get("people") or [] if isinstance(h, str)}
-        for o in t.get("overrides") or []:
-            if isinstance(o, dict) and isinstance(o.get("person"), str):
-                wanted.add(o["person"])
-        for s in (
-            (t.get("escalation") or {}).get("steps") or []
-            if isinstance(t.get("escalation"), dict)
-            else []
-        ):
-            for target in (s.get("notify") or []) if isinstance(s, dict) else []:
-                if isinstance(target, str) and target.startswith("person:"):
-                    wanted.add(target[len("person:") :])
+    wanted = set(file_handles) | _handles_named(teams)
     known = set(file_handles) | set(
         Person.objects.filter(handle__in=wanted).values_list("handle", flat=True)
     )
