@@ -124,6 +124,14 @@ def main() -> None:
         else "# Benchmarks\n\nMeasured, not asserted; each section is written by its script.\n"
     )
     if BEGIN in text:
+        # One row per database: keep the other databases' last measurement.
+        old = text[text.index(BEGIN) : text.index(END)]
+        others = [
+            line
+            for line in old.splitlines()
+            if line.startswith("| ") and not line.startswith(("| database", f"| {vendor} "))
+        ]
+        section = section.replace(END, "\n".join([*others, END]))
         text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
