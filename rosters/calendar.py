@@ -49,8 +49,10 @@ def _calendar(name: str, found: list[Shift], *, uid_scope: str) -> bytes:
 
 
 def _window() -> tuple[datetime, datetime]:
-    now = timezone.now()
-    return now - FEED_PAST, now + timedelta(weeks=FEED_WEEKS)
+    """Whole UTC days, so that refreshing the feed during a day gives identical events (the
+    first one is cut at the window's start, and its UID carries its start)."""
+    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - FEED_PAST, today + timedelta(weeks=FEED_WEEKS, days=1)
 
 
 def _ics(body: bytes, filename: str) -> HttpResponse:

@@ -107,13 +107,17 @@ def test_a_person_subscribes_to_their_own_shifts_by_a_private_link(client, grid_
 
     # From a week back to 8 weeks ahead: her weeks, cut where Carol covers Thanksgiving.
     assert list(zip(starts, ends, strict=True)) == [
-        (utc(11, 13, 12), utc(11, 16, 15)),  # the feed starts mid-shift
+        (utc(11, 13, 0), utc(11, 16, 15)),  # the feed starts a week back, mid-shift
         (utc(11, 23, 15), utc(11, 26, 15)),
         (utc(11, 27, 15), utc(11, 30, 15)),
         (utc(12, 7, 15), utc(12, 14, 15)),
         (utc(12, 21, 15), utc(12, 28, 15)),
         (utc(1, 4, 15), utc(1, 11, 15)),
     ]
+    # Refreshing later the same day gives the same events (calendar apps match them by UID).
+    with time_machine.travel(datetime(2026, 11, 20, 23, 0, tzinfo=UTC), tick=False):
+        again = events(client.get(f"/calendar/{alice.calendar_token}/me.ics").content)
+    assert [e.get("uid") for e in again] == [e.get("uid") for e in shifts]
     assert all("(Alice)" in e.get("summary") for e in shifts)
     assert all(e.get("summary").startswith("On call: ") for e in shifts)
 
