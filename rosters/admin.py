@@ -106,6 +106,14 @@ class PersonAdmin(admin.ModelAdmin):
 # --- Teams -------------------------------------------------------------------------------------
 
 
+class TeamMemberInline(admin.TabularInline):
+    model = Team.members.through
+    extra = 0
+    autocomplete_fields = ["person"]
+    verbose_name = "member"
+    verbose_name_plural = "members"
+
+
 class RotationInline(admin.TabularInline):
     model = Rotation
     extra = 0
@@ -149,10 +157,9 @@ class TeamAdmin(admin.ModelAdmin):
     list_display = ["slug", "name", "timezone", "on_call", "schedule_link"]
     list_filter = ["timezone"]
     search_fields = ["slug", "name", "members__handle", "members__name"]
-    autocomplete_fields = ["members"]
-    inlines = [RotationInline, EscalationPolicyInline]
+    inlines = [TeamMemberInline, RotationInline, EscalationPolicyInline]
     readonly_fields = ["schedule_link"]
-    fields = ["slug", "name", "timezone", "slack_channel", "members", "schedule_link"]
+    fields = ["slug", "name", "timezone", "slack_channel", "schedule_link"]
 
     def get_changelist(self, request, **kwargs):
         return OnCallChangeList

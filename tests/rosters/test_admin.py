@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from rosters.models import EscalationStep, Override
+from rosters.models import EscalationStep, Override, Team
 from tests.factories import PersonFactory, TeamFactory
 from tests.rosters.factories import EscalationPolicyFactory, EscalationStepFactory, rotation
 
@@ -191,3 +191,56 @@ def test_the_step_list_inline_on_the_team_page_links_to_the_steps(ops_lead, grid
     step = EscalationStepFactory(policy=EscalationPolicyFactory(team=team), targets=["team"])
     page = ops_lead.get(f"/admin/rosters/team/{team.pk}/change/").content.decode()
     assert f"/admin/rosters/escalationpolicy/{step.policy_id}/change/" in page
+
+
+def test_an_ops_lead_builds_a_team_with_members_a_rotation_and_a_policy_on_one_page(ops_lead):
+    alice, bob = PersonFactory(handle="alice"), PersonFactory(handle="bob")
+    answer = ops_lead.post(
+        "/admin/rosters/team/add/",
+        {
+            "slug": "night-desk",
+            "name": "Night desk",
+            "timezone": "Europe/Berlin",
+            "slack_channel": "",
+            "Team_members-TOTAL_FORMS": 2,
+            "Team_members-INITIAL_FORMS": 0,
+            "Team_members-0-person": alice.pk,
+            "Team_members-1-person": bob.pk,
+            "rotations-TOTAL_FORMS": 1,
+            "rotations-INITIAL_FORMS": 0,
+            "rotations-0-name": "nights",
+            "rotations-0-timezone": "Europe/Berlin",
+            "rotations-0-start_date": "2026-11-02",
+            "rotations-0-start_time": "20:00",
+            "rotations-0-shift": "12:00:00",
+            "escalation_policy-TOTAL_FORMS": 1,
+            "escalation_policy-INITIAL_FORMS": 0,
+            "escalation_policy-0-ack_sla": "00:05:00",
+            "escalation_policy-0-repeat": 2,
+        },
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    team = Team.objects.get(slug="night-desk")
+    assert sorted(team.members.values_list("handle", flat=True)) == ["alice", "bob"]
+    assert team.rotations.get().shift == timedelta(hours=12)
+    assert team.escalation_policy.ack_sla == timedelta(minutes=5)
+
+
+def test_a_rotation_shorter_than_an_hour_is_refused(ops_lead, grid_ops):
+    team, _ = grid_ops
+    answer = ops_lead.post(
+        "/admin/rosters/rotation/add/",
+        {
+            "team": team.pk,
+            "name": "flicker",
+            "timezone": "America/Chicago",
+            "start_date": "2026-11-02",
+            "start_time": "09:00",
+            "shift": "00:30:00",
+            "members-TOTAL_FORMS": 0,
+            "members-INITIAL_FORMS": 0,
+            "overrides-TOTAL_FORMS": 0,
+            "overrides-INITIAL_FORMS": 0,
+        },
+    )
+    assert "A shift must last at least an hour." in answer.content.decode()

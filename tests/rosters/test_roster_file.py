@@ -245,3 +245,11 @@ def test_seed_demo_loads_the_example_roster_every_time_without_changing_it():
     assert "no changes" in out.getvalue()
     assert snapshot() == before
     assert Team.objects.filter(slug="grid-ops").exists()
+
+
+def test_a_dry_run_says_what_would_change_and_changes_nothing():
+    out = StringIO()
+    call_command("load_roster", str(EXAMPLE), "--dry-run", stdout=out)
+    assert "people: 6 created" in out.getvalue()
+    assert "dry run: nothing was changed" in out.getvalue()
+    assert not Person.objects.exists()

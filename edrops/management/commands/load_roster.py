@@ -4,6 +4,7 @@ escalation policies from a YAML or JSON file; all of it or, with any error, noth
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from rosters.models import Team
 from rosters.services.checker import Checker
@@ -51,8 +52,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="a YAML or JSON roster file (docs/API.md §6)")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="check the file and say what would change, without changing anything",
+        )
 
-    def handle(self, *args, file: str, **options):
+    def handle(self, *args, file: str, dry_run: bool = False, **options):
         try:
             data = read_roster_file(file)
             errors: list[str] = []
@@ -77,9 +83,15 @@ class Command(BaseCommand):
             ) from None
         for warning in plan.warnings:
             self.stderr.write(f"warning: {warning}")
-        changes = apply_roster(plan)
+        with transaction.atomic():
+            changes = apply_roster(plan)
+            if dry_run:
+                transaction.set_rollback(True)
         for line in changes.summary():
             self.stdout.write(line)
         if sources:
             self.stdout.write(f"sources: {len(sources)} to be created by the ingest module")
-        self.stdout.write("no changes" if not changes.changed else f"loaded {file}")
+        if dry_run:
+            self.stdout.write("dry run: nothing was changed")
+        else:
+            self.stdout.write("no changes" if not changes.changed else f"loaded {file}")
