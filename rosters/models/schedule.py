@@ -35,7 +35,12 @@ class Rotation(models.Model):
     class Meta:
         ordering = ["team", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["team", "name"], name="rotation_name_unique_in_team")
+            models.UniqueConstraint(fields=["team", "name"], name="rotation_name_unique_in_team"),
+            models.CheckConstraint(
+                condition=models.Q(shift__gte=MIN_SHIFT),
+                name="rotation_shift_at_least_an_hour",
+                violation_error_message="A shift must last at least an hour.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -84,6 +89,13 @@ class Override(models.Model):
     class Meta:
         ordering = ["rotation", "starts_at", "id"]
         indexes = [models.Index(fields=["rotation", "ends_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="override_ends_after_it_starts",
+                violation_error_message="An override must end after it starts.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} on {self.rotation} from {self.starts_at:%Y-%m-%d %H:%M} UTC"
