@@ -25,6 +25,7 @@ from rosters.models import (
 )
 from rosters.models.people import new_calendar_token
 from rosters.selectors import OnCall, on_call_for_teams, policy_warning, shifts
+from rosters.validators import format_duration
 
 SCHEDULE_DAYS = 14
 
@@ -106,11 +107,20 @@ class PersonAdmin(admin.ModelAdmin):
 # --- Teams -------------------------------------------------------------------------------------
 
 
+# Each row of the member inline is labelled with its object; the auto-created through model
+# would say "Team_members object (3)".
+Team.members.through.__str__ = lambda membership: membership.person.handle
+
+
 class TeamMemberInline(admin.TabularInline):
     model = Team.members.through
     extra = 0
     autocomplete_fields = ["person"]
     verbose_name = "member"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("person")
+
     verbose_name_plural = "members"
 
 
@@ -142,7 +152,8 @@ class EscalationPolicyInline(admin.StackedInline):
             return "save first, then add steps"
         url = reverse("admin:rosters_escalationpolicy_change", args=[policy.pk])
         lines = [
-            f"{i + 1}. {', '.join(s.targets)} (then wait {s.wait})"
+            f"{i + 1}. {', '.join(s.targets)}"
+            + (f", then wait {format_duration(s.wait)}" if s.wait else "")
             for i, s in enumerate(policy.steps.all())
         ]
         return format_html(
@@ -227,7 +238,10 @@ class InRotationZone:
     def change_view(self, request, object_id, form_url="", extra_context=None):
         rotation = self.rotation_of(object_id)
         with timezone.override(rotation.tz if rotation else timezone.get_current_timezone()):
-            return super().change_view(request, object_id, form_url, extra_context)
+            response = super().change_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):  # render now, while the zone is in force
+                response.render()
+            return response
 
 
 class RotationMemberInline(admin.TabularInline):

@@ -98,7 +98,8 @@ class Override(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person} on {self.rotation} from {self.starts_at:%Y-%m-%d %H:%M} UTC"
+        starts = self.starts_at.astimezone(self.rotation.tz)
+        return f"{self.person} on {self.rotation} from {starts:%Y-%m-%d %H:%M %Z}"
 
     def clean(self) -> None:
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
