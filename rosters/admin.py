@@ -2,6 +2,7 @@
 belong to: a rotation's overrides in the rotation's zone, a team's schedule in the team's."""
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
 from django.contrib import admin, messages
@@ -233,12 +234,32 @@ class TeamAdmin(admin.ModelAdmin):
 
 class InRotationZone:
     """Show and read the overrides' times in the rotation's zone, the zone the ops lead
-    thinks in (and the roster file uses), instead of the server's UTC."""
+    thinks in (and the roster file uses), instead of the server's UTC. On an add page the
+    zone is the one chosen in the form (the rotation picked, or the new rotation's zone)."""
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         rotation = self.rotation_of(object_id)
-        with timezone.override(rotation.tz if rotation else timezone.get_current_timezone()):
-            response = super().change_view(request, object_id, form_url, extra_context)
+        return self._in_zone(
+            rotation.timezone if rotation else None,
+            super().change_view,
+            request,
+            object_id,
+            form_url,
+            extra_context,
+        )
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return self._in_zone(
+            self.zone_for_add(request), super().add_view, request, form_url, extra_context
+        )
+
+    def _in_zone(self, zone: str | None, view, request, *args):
+        try:
+            tz = ZoneInfo(zone) if zone else None
+        except (ValueError, ZoneInfoNotFoundError):  # a typo in the form: the form says so
+            tz = None
+        with timezone.override(tz or timezone.get_current_timezone()):
+            response = view(request, *args)
             if hasattr(response, "render"):  # render now, while the zone is in force
                 response.render()
             return response
@@ -275,6 +296,9 @@ class RotationAdmin(InRotationZone, admin.ModelAdmin):
     def rotation_of(self, object_id):
         return Rotation.objects.filter(pk=object_id).first()
 
+    def zone_for_add(self, request) -> str | None:
+        return request.POST.get("timezone")
+
     def get_changelist(self, request, **kwargs):
         return OnCallChangeList
 
@@ -296,6 +320,11 @@ class OverrideAdmin(InRotationZone, admin.ModelAdmin):
     def rotation_of(self, object_id):
         override = Override.objects.select_related("rotation").filter(pk=object_id).first()
         return override.rotation if override else None
+
+    def zone_for_add(self, request) -> str | None:
+        pk = request.POST.get("rotation") or request.GET.get("rotation")
+        rotation = Rotation.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+        return rotation.timezone if rotation else None
 
     @admin.display(description="starts (rotation's time)", ordering="starts_at")
     def starts_local(self, o: Override) -> str:

@@ -246,3 +246,24 @@ def test_a_rotation_shorter_than_an_hour_is_refused(ops_lead, grid_ops):
         },
     )
     assert "A shift must last at least an hour." in answer.content.decode()
+
+
+def test_an_override_added_on_its_own_page_is_read_in_the_chosen_rotations_zone(ops_lead):
+    greta = PersonFactory(handle="greta", timezone="Europe/Berlin")
+    team = TeamFactory(slug="market-ops", timezone="Europe/Berlin")
+    berlin = rotation(
+        team=team, people=[greta], start="2026-11-02T09:00", shift=WEEK, tz="Europe/Berlin"
+    )
+    answer = ops_lead.post(
+        "/admin/rosters/override/add/",
+        {
+            "rotation": berlin.pk,
+            "person": greta.pk,
+            "starts_at_0": "2026-12-24",
+            "starts_at_1": "09:00",
+            "ends_at_0": "2026-12-25",
+            "ends_at_1": "09:00",
+        },
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    assert Override.objects.get().starts_at == datetime(2026, 12, 24, 8, 0, tzinfo=UTC)  # CET
