@@ -81,9 +81,9 @@ class Schedule(Generic[P]):
 
     def changes_after(self, at: datetime) -> Iterator[datetime]:
         """Every instant after `at` at which who holds the rotation *might* change, in order:
-        handoffs and override edges. Ends once past the last override edge and a full turn of
-        the people, after which nothing new can happen; endless only for a rotation whose
-        people keep changing (the caller stops at the first change)."""
+        handoffs and override edges. Ends a full turn of the people after the last override
+        edge: from there on the pattern only repeats, so a change not seen by then never
+        comes (a one-person rotation)."""
         edges = sorted(
             {t for s in self.overrides for t in (s.starts_at, s.ends_at) if t > at}, reverse=True
         )
