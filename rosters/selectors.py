@@ -170,11 +170,14 @@ def shifts(
 class Recipients:
     """Whom a step pages: people (with their contact rules prefetched, for `contact_plan`) and
     Slack channels to post in. `missing` lists targets that no longer name anything (a
-    rotation or person removed since the policy was snapshotted)."""
+    rotation or person removed since the policy was snapshotted); `nobody` the ones that
+    exist but reach no one now (an empty rotation, a team without members), so the timeline
+    can say so."""
 
     people: list[Person]
     slack_channels: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    nobody: list[str] = field(default_factory=list)
 
 
 def recipients_for_targets(*, team: Team, targets: list[str], at: datetime) -> Recipients:
@@ -202,11 +205,14 @@ def recipients_for_targets(*, team: Team, targets: list[str], at: datetime) -> R
         if any(t.kind == TargetKind.TEAM for t in parsed)
         else []
     )
+    nobody: list[str] = []
     for target in parsed:
         if target.kind == TargetKind.ROTATION:
             if target.value not in holders:
                 missing.append(str(target))
-            elif holders[target.value] is not None:
+            elif holders[target.value] is None:
+                nobody.append(str(target))
+            else:
                 person_ids.append(holders[target.value].pk)
         elif target.kind == TargetKind.PERSON:
             if target.value in by_handle:
@@ -215,12 +221,19 @@ def recipients_for_targets(*, team: Team, targets: list[str], at: datetime) -> R
                 missing.append(str(target))
         elif target.kind == TargetKind.TEAM:
             person_ids.extend(members)
+            if not members:
+                nobody.append(str(target))
         elif target.value not in channels:
             channels.append(target.value)
     order = list(dict.fromkeys(person_ids))
     people = Person.objects.filter(pk__in=order).prefetch_related("contact_rules")
     by_pk = {p.pk: p for p in people}
-    return Recipients(people=[by_pk[pk] for pk in order], slack_channels=channels, missing=missing)
+    return Recipients(
+        people=[by_pk[pk] for pk in order],
+        slack_channels=channels,
+        missing=missing,
+        nobody=nobody,
+    )
 
 
 def recipients(*, step: EscalationStep, at: datetime) -> Recipients:

@@ -77,6 +77,7 @@ def test_an_empty_rotation_pages_nobody_and_a_vanished_target_is_reported_not_ra
     )
     assert found.people == []
     assert found.missing == ["rotation:gone", "person:ghost"]
+    assert found.nobody == ["rotation:weekend"]
 
 
 def test_recipients_come_with_their_contact_rules_loaded(grid_ops, django_assert_num_queries):
