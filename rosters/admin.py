@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -203,7 +204,7 @@ class TeamAdmin(admin.ModelAdmin):
     def schedule_view(self, request, team_id: int):
         team = get_object_or_404(Team, pk=team_id)
         if not self.has_view_permission(request, team):
-            return self.admin_site.login(request)
+            raise PermissionDenied
         tz = team.tz
         today = timezone.now().astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
         start = today
