@@ -112,6 +112,7 @@ def test_a_broken_copy_prints_every_problem_with_its_path_and_changes_nothing(tm
     grid["escalation"]["steps"][1]["notify"][1] = "person:danny"
     data["teams"][1]["escalation"]["steps"][0]["notify"] = ["rotation:primary"]
     data["sources"][2]["team"] = "market-opz"
+    data["sources"][0]["heartbeat"]["interval"] = "5 min"
 
     status, _out, err = load(write(tmp_path, data))
 
@@ -126,9 +127,10 @@ def test_a_broken_copy_prints_every_problem_with_its_path_and_changes_nothing(tm
         ("teams[0].escalation.steps[1].notify[1]", "nobody has the handle danny"),
         ("teams[1].escalation.steps[0].notify[0]", "team market-ops has no rotation primary"),
         ("sources[2].team", "no team market-opz"),
+        ("sources[0].heartbeat.interval", "not a duration"),
     ]:
         assert any(line.startswith(f"{path}: ") and words in line for line in printed), path
-    assert "8 problem(s); nothing was changed" in err
+    assert "9 problem(s); nothing was changed" in err
     assert snapshot() == before
 
 
