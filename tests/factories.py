@@ -34,6 +34,7 @@ class TeamFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Team
         django_get_or_create = ("slug",)
+        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"team{n}")
     name = factory.LazyAttribute(lambda t: t.slug.replace("-", " ").title())
