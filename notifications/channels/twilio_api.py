@@ -49,8 +49,10 @@ def call_twilio(create, **params) -> str:
         return create(**params).sid
     except TwilioRestException as error:
         code = error.code or 0
+        if error.status >= 500:
+            raise TransportError(f"twilio HTTP {error.status}") from error
+        permanent = code in PERMANENT_CODES or error.status != 429
         what = PERMANENT_CODES.get(code) or error.msg
-        permanent = code in PERMANENT_CODES or (400 <= error.status < 500 and error.status != 429)
         raise TransportError(
             f"twilio {code or error.status} {what}", permanent=permanent
         ) from error
