@@ -91,7 +91,9 @@ def headline(content: PageContent) -> str:
 
 
 def ack_instruction(content: PageContent) -> str:
-    return f"Reply {content.ack_code} to ack." if content.ack_code else "Reply 'ack' to ack."
+    return (
+        f"Reply {content.ack_code} to ack." if content.ack_code else "Reply 'ack' to acknowledge."
+    )
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,8 @@ def as_transport_error(error: SlackClientError) -> TransportError:
     if not isinstance(error, SlackApiError):
         return TransportError(f"slack unreachable: {error}")
     response = error.response
+    if response.status_code >= 500:
+        return TransportError(f"slack HTTP {response.status_code}")
     code = response.get("error") if isinstance(response.data, dict) else None
     code = code or f"HTTP {response.status_code}"
     if response.status_code == 429:
