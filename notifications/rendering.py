@@ -50,19 +50,22 @@ def gsm7_length(text: str) -> int:
     return sum(2 if c in _GSM7_EXTENDED else 1 for c in text)
 
 
-def duration(span: timedelta) -> str:
-    """1 h 45 min, 2 d 3 h, 40 s."""
+def duration(span: timedelta, *, spoken: bool = False) -> str:
+    """1 h 45 min, 2 d 3 h, 40 s; spoken: 1 hour 45 minutes."""
     seconds = int(abs(span.total_seconds()))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    if minutes:
-        return f"{minutes} min"
-    return f"{seconds} s"
+    units = [(days, "d", "day"), (hours, "h", "hour"), (minutes, "min", "minute")]
+    units.append((seconds, "s", "second"))
+    # The two most significant units, from the first that isn't zero ("1 d 2 h", "45 min");
+    # a zero second unit is left out ("2 h", not "2 h 0 min").
+    first = next((i for i, unit in enumerate(units) if unit[0]), len(units) - 1)
+    shown = [units[first]] + [u for u in units[first + 1 : first + 2] if u[0]]
+    return " ".join(
+        f"{value} {word}{'' if value == 1 else 's'}" if spoken else f"{value} {short}"
+        for value, short, word in shown
+    )
 
 
 def local_time(at: datetime, *, tz: ZoneInfo, now: datetime) -> str:
@@ -149,19 +152,23 @@ def render_sms(content: PageContent, *, tz: ZoneInfo, now: datetime) -> str:
 
 
 def render_voice(content: PageContent, *, tz: ZoneInfo, now: datetime) -> str:
-    """The script `<Say>` reads; spelled out for the ear."""
-    f = facts(content, tz=tz, now=now)
-    parts = ["This is a test." if content.test else "", f"{headline(content)}."]
-    if content.summary != headline(content):
-        parts.append(f"{content.summary}.")
-    if f.amount:
-        parts.append(f"{f.amount.replace(' MW', ' megawatts')}.")
-    if f.location:
-        parts.append(f"Location {f.location}.")
-    if f.start:
-        parts.append(f"Starts {f.start.replace('(', '').replace(')', '')}.")
-    if f.respond_by:
-        parts.append(f"Please {f.respond_by.replace('ack', 'acknowledge')}.")
+    """The script `<Say>` reads: the SMS's facts, in words for the ear."""
+    where = f" in {content.location}" if content.location else ""
+    amount = (
+        f"{megawatts(content.mw)} megawatts{where}" if content.mw is not None else where.strip()
+    )
+    parts = [
+        "This is a test." if content.test else "",
+        f"{headline(content)}: {amount}." if amount else f"{headline(content)}.",
+    ]
+    if content.starts_at:
+        when = local_time(content.starts_at, tz=tz, now=now)
+        if content.starts_at > now:
+            parts.append(f"Starts at {when}, in {duration(content.starts_at - now, spoken=True)}.")
+        else:
+            parts.append(f"Started at {when}.")
+    if content.respond_by:
+        parts.append(f"Please acknowledge by {local_time(content.respond_by, tz=tz, now=now)}.")
     return " ".join(p for p in parts if p)
 
 
@@ -199,7 +206,7 @@ def render_slack(
     f = facts(content, tz=tz, now=now)
     title = ("TEST " if content.test else "") + content.summary
     what = " ".join(filter(None, [f.amount, f"in {f.location}" if f.location else "", f.start]))
-    text = f"{title}: {what}" if what else title
+    text = f"{title}, {f.start}" if f.start else title
     details = [
         d
         for d in [

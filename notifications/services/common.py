@@ -26,6 +26,8 @@ def enqueue_delivery(notification_id: int) -> None:
 def move_on_to_next_rule(*, notification: Notification, why: str, now: datetime) -> int:
     """The person wasn't reached this way: their next pending contact rule for the same
     reference goes now instead of after its delay. Returns how many were pulled forward."""
+    if notification.kind == Notification.Kind.STATUS:
+        return 0  # a lost status message is not a reason to page harder
     moved = 0
     for reference in notification.references:
         later = (

@@ -120,8 +120,10 @@ def _hold(page: Notification, verdict: throttle.Verdict, *, now: datetime) -> st
         .order_by("pk")
         .first()
     )
+    reason = verdict.reason(page.channel)
     if bundle is None:
         bundle = Notification.objects.create(
+            content={"reason": reason},
             person_id=page.person_id,
             channel=page.channel,
             kind=Kind.BUNDLE,
@@ -130,7 +132,6 @@ def _hold(page: Notification, verdict: throttle.Verdict, *, now: datetime) -> st
             created_at=now,
         )
         log(bundle, State.PENDING, f"bundle due {verdict.next_slot:%H:%M:%S}", at=now)
-    reason = verdict.reason(page.channel)
     Notification.objects.filter(pk=page.pk, state=State.PENDING).update(
         state=State.SUPPRESSED, held_in=bundle, last_error=reason
     )
@@ -143,6 +144,7 @@ def _compose_bundle(bundle: Notification) -> bool:
     if not pages:
         return False
     bundle.content = {
+        **bundle.content,
         "references": list(dict.fromkeys(p.reference for p in pages)),
         "notifications": [p.pk for p in pages],
         "pages": [p.content for p in pages],
@@ -159,10 +161,8 @@ def _render(notification: Notification, *, now: datetime) -> None:
         return
     if notification.kind == Kind.BUNDLE:
         pages = [PageContent.from_json(c) for c in notification.content["pages"]]
-        reason = str(next(iter(throttle.LIMITS.get(channel, [])), "rate limit"))
-        reason = f"{Channel(channel).label} limit {reason}"
         notification.subject, notification.text = rendering.render_bundle(
-            channel, pages, reason=reason
+            channel, pages, reason=notification.content.get("reason", "rate limit")
         )
         return
     content = PageContent.from_json(notification.content)

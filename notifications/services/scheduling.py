@@ -94,7 +94,7 @@ def cancel_pending(*, reference: str, reason: str) -> int:
         state=State.SUPPRESSED, last_error=reason
     )
     held = list(
-        Notification.objects.select_for_update()
+        Notification.objects.select_for_update(of=("self",))
         .filter(reference=reference, state=State.SUPPRESSED, held_in__state=State.PENDING)
         .values_list("pk", flat=True)
     )

@@ -41,7 +41,7 @@ def test_every_page_is_in_the_outbox_exactly_as_it_would_have_been_sent(alice, m
         ("voice", "+13125550101"),
     }
     assert sent["sms", "+13125550101"].endswith("Reply 4 to ack.")
-    assert sent["voice", "+13125550101"].startswith("MISO LMR dispatch.")
+    assert sent["voice", "+13125550101"].startswith("MISO LMR dispatch: 12.5 megawatts in LRZ 4.")
     [email] = mail.outbox  # email needs no account: Django's backend (console in `make run`)
     assert email.to == ["alice@example.com"]
     assert email.subject.startswith("MISO LMR dispatch: 12.5 MW in LRZ 4")

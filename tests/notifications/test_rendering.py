@@ -68,7 +68,7 @@ def test_times_on_another_day_name_the_day_and_past_starts_say_since():
 
 def test_voice_and_email_carry_the_same_facts():
     script = render_voice(PJM, tz=CHICAGO, now=NOW)
-    assert "48 megawatts." in script
+    assert "dispatch: 48 megawatts in BGE. Starts at 14:30 CDT, in 45 minutes." in script
     assert "Please acknowledge by 14:10 CDT." in script
     subject, body = render_email(PJM, tz=CHICAGO, now=NOW)
     assert subject == (
