@@ -57,7 +57,7 @@ def blocks_for(notification: Notification) -> list:
     return [{"type": "section", "text": {"type": "mrkdwn", "text": notification.text}}]
 
 
-def as_transport_error(error: SlackClientError) -> TransportError:
+def as_transport_error(error: SlackClientError | OSError) -> TransportError:
     if not isinstance(error, SlackApiError):
         return TransportError(f"slack unreachable: {error}")
     response = error.response
@@ -100,7 +100,7 @@ def send(notification: Notification) -> Sent:
             response = web.chat_postMessage(
                 channel=channel, text=notification.text, blocks=blocks, unfurl_links=False
             )
-        except SlackClientError as error:
+        except (SlackClientError, OSError) as error:  # OSError: refused, timed out, DNS
             raise as_transport_error(error) from error
         posted[direct] = SlackMessage.objects.create(
             notification=notification,
@@ -122,5 +122,5 @@ def update(*, message: SlackMessage, text: str) -> None:
             text=text,
             blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
         )
-    except SlackClientError as error:
+    except (SlackClientError, OSError) as error:
         raise as_transport_error(error) from error

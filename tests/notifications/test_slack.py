@@ -1,5 +1,6 @@
 """Slack pages through the real slack_sdk and the fake Slack Web API."""
 
+import socket
 import time
 from datetime import timedelta
 
@@ -148,3 +149,17 @@ def test_a_slack_server_error_is_retried_and_the_message_is_posted_once(slack, a
     notification.refresh_from_db()
     assert (notification.state, notification.attempts) == ("sent", 2)
     assert "slack HTTP 500; retry in 10 s" in [e.detail for e in notification.log.all()]
+
+
+def test_slack_unreachable_is_a_transient_error(settings, alice, miso):
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    settings.SLACK_BOT_TOKEN = "xoxb-anything"
+    settings.SLACK_API_URL = f"http://127.0.0.1:{port}/api/"
+    notification = slack_page(alice, miso, team_slack_channel="")
+    run_queued_tasks()
+
+    notification.refresh_from_db()
+    assert notification.state == "pending"
+    assert notification.last_error.startswith("slack unreachable")
