@@ -1,10 +1,12 @@
 """SMS and calls through the real twilio SDK and the fake Twilio: tests that read like a phone."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 import requests
 import time_machine
+from django.db import connection
 from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
@@ -89,20 +91,21 @@ def test_a_call_reads_the_page_asks_for_1_and_hands_the_key_press_upward(
     twilio.expect_nothing_more()
 
 
-def test_an_unanswered_call_moves_on_to_the_next_rule_at_once(twilio, alice, miso):
+@pytest.mark.parametrize("status", ["no-answer", "busy", "failed"])
+def test_an_unanswered_call_moves_on_to_the_next_rule_at_once(twilio, alice, miso, status):
     call_first = page(alice, Channel.VOICE, miso)
     sms_later = page(alice, Channel.SMS, miso, after=timedelta(minutes=5))
     run_queued_tasks()
 
     call = twilio.expect_call(to=alice.phone)
-    twilio.complete_call(call, "no-answer")
+    twilio.complete_call(call, status)
     run_queued_tasks()
 
     twilio.expect_sms(to=alice.phone, containing="Reply 4 to ack")
     call_first.refresh_from_db()
     sms_later.refresh_from_db()
     assert call_first.state == "failed"
-    assert call_first.last_error == "not reached: no-answer"
+    assert call_first.last_error == f"not reached: {status}"
     assert sms_later.state == "sent"
     twilio.expect_nothing_more()
 
@@ -180,10 +183,6 @@ def test_a_forged_twilio_signature_is_refused_and_changes_nothing(twilio, alice,
 
 
 def test_two_workers_racing_on_one_notification_send_it_once(twilio, alice, miso, settings):
-    import threading
-
-    from django.db import connection
-
     if connection.vendor != "postgresql":
         pytest.skip("row locks and concurrent writers need PostgreSQL (SQLite has one writer)")
     notification = page(alice, Channel.SMS, miso)
