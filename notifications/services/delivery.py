@@ -42,9 +42,8 @@ def backoff(attempts: int) -> timedelta:
 def deliver(*, notification_id: int) -> str:
     """Send one notification if it is still pending and due; returns what happened (for the
     task's result and the tests)."""
-    now = timezone.now()
     with transaction.atomic():
-        notification, outcome = _claim(notification_id, now=now)
+        notification, outcome = _claim(notification_id)
     if notification is None:
         return outcome
     try:
@@ -54,7 +53,7 @@ def deliver(*, notification_id: int) -> str:
     return _record_sent(notification, sent)
 
 
-def _claim(notification_id: int, *, now: datetime) -> tuple[Notification | None, str]:
+def _claim(notification_id: int) -> tuple[Notification | None, str]:
     person_id = (
         Notification.objects.filter(pk=notification_id).values_list("person_id", flat=True).first()
     )
@@ -63,6 +62,9 @@ def _claim(notification_id: int, *, now: datetime) -> tuple[Notification | None,
     # Serializes this person's deliveries (PostgreSQL; SQLite's IMMEDIATE transactions already
     # serialize every writer), so the limits below are never overshot by a race.
     list(Person.objects.select_for_update().filter(pk=person_id).values_list("pk"))
+    # Read the time only now that we hold the lock: sends are stamped in the order they were
+    # decided, so each decision counts every send decided before it.
+    now = timezone.now()
     notification = (
         Notification.objects.select_related("person")
         .filter(pk=notification_id, state=State.PENDING, due_at__lte=now)

@@ -1,10 +1,12 @@
 """How many pages a person can handle: a burst is bundled, nothing is dropped silently."""
 
+import threading
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone
 
 from notifications import selectors, services
@@ -85,3 +87,66 @@ def test_status_messages_are_never_held_back(twilio, alice, miso):
         twilio.expect_sms(to=alice.phone, containing="to ack.")
     twilio.expect_sms(to=alice.phone, containing="acknowledged by bob via sms")
     twilio.expect_nothing_more()
+
+
+def test_pages_held_on_slack_come_back_as_one_message_with_an_acknowledge_all_button(
+    slack, alice, miso, engine
+):
+    with time_machine.travel(NOON, tick=False) as clock:
+        references = [f"event-{i:02d}" for i in range(12)]
+        for reference in references:
+            services.schedule_page(
+                person=alice,
+                channel=Channel.SLACK,
+                content=miso,
+                reference=reference,
+                due_at=timezone.now(),
+            )
+        run_queued_tasks()
+        for _ in range(10):
+            slack.expect_message(to="U0ALICE", containing="curtail 12.5 MW")
+        slack.expect_nothing_more()
+
+        clock.shift(timedelta(minutes=15))
+        services.enqueue_due(now=timezone.now())
+        run_queued_tasks()
+
+    bundle = slack.expect_message(to="U0ALICE", containing="2 pages for grid-ops held back")
+    assert slack.click(bundle, user_id="U0ALICE", action_id="acknowledge_all").status_code == 200
+    run_queued_tasks()
+    [click] = engine
+    assert click.action == "acknowledge_all"
+    assert click.notification.references == references[10:]
+    slack.expect_nothing_more()
+
+
+def test_workers_racing_on_one_persons_pages_never_overshoot_the_limit(twilio, alice, miso):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and concurrent writers need PostgreSQL (SQLite has one writer)")
+    pages = [
+        services.schedule_page(
+            person=alice,
+            channel=Channel.SMS,
+            content=miso,
+            reference=f"e{i}",
+            due_at=timezone.now(),
+        )
+        for i in range(8)
+    ]
+    start = threading.Barrier(len(pages))
+
+    def worker(notification_id):
+        start.wait()
+        try:
+            services.deliver(notification_id=notification_id)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(page.pk,)) for page in pages]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(twilio.sms) == 5
+    assert Notification.objects.filter(kind="page", state="suppressed").count() == 3
