@@ -51,8 +51,10 @@ def gsm7_length(text: str) -> int:
 
 
 def duration(span: timedelta, *, spoken: bool = False) -> str:
-    """1 h 45 min, 2 d 3 h, 40 s; spoken: 1 hour 45 minutes."""
-    seconds = int(abs(span.total_seconds()))
+    """1 h 45 min, 2 d 3 h, 40 s; spoken: 1 hour 45 minutes. Whole minutes past the first."""
+    seconds = abs(span.total_seconds())
+    # Past a minute, seconds are noise a reader has to skip: "29 min 59 s" reads "30 min".
+    seconds = round(seconds / 60) * 60 if seconds >= 60 else int(seconds)
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)

@@ -75,3 +75,8 @@ def test_voice_and_email_carry_the_same_facts():
         "PJM Pre-Emergency Load Management (30 min) dispatch: 48 MW in BGE at 14:30 CDT (in 45 min)"
     )
     assert "To acknowledge, reply 7 to the SMS." in body
+
+
+def test_a_start_a_few_seconds_short_of_the_minute_reads_as_the_minute():
+    page = PageContent(summary="s", market="PJM", starts_at=NOW + timedelta(minutes=29, seconds=59))
+    assert "(in 30 min)" in render_sms(page, tz=CHICAGO, now=NOW)
