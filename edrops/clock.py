@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from edrops import services
 from edrops.models import ProcessCheckIn
+from notifications import services as notifications
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,9 @@ class TickReport:
 def tick(now: datetime) -> TickReport:
     """Claim everything that is due at `now` and enqueue it. Safe to run in many clocks at once:
     every claim is a compare-and-set, so each piece of work is enqueued once."""
-    return TickReport()
+    report = TickReport()
+    report.enqueued["notifications"] = notifications.enqueue_due(now=now)
+    return report
 
 
 def run(*, stop: threading.Event, interval: float = TICK_SECONDS) -> None:

@@ -169,6 +169,9 @@ TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
 TWILIO_API_URL = env("TWILIO_API_URL", default="https://api.twilio.com")
+# Queued with an InboundReply id whenever an SMS, key press or Slack click comes in
+# (notifications hands replies upward without importing the engine).
+NOTIFICATIONS_REPLY_TASK = env("NOTIFICATIONS_REPLY_TASK", default="edrops.tasks.reply_received")
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -206,5 +209,9 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # It logs every request's headers at INFO.
+        "twilio.http_client": {"level": "WARNING"},
+    },
 }

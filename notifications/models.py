@@ -1,0 +1,173 @@
+"""What was sent to whom, how it went, and what came back.
+
+A Notification is one message to one person over one channel about one opaque `reference`
+(the engine uses an event's UUID; this app never looks inside it). Its state only moves
+forward through compare-and-set updates, so any number of workers and clocks can share it:
+
+    pending ──claim──► sending ──► sent ──► delivered
+       ▲                  │          └────► failed      (provider said undelivered / not reached)
+       └──transient error─┤
+                          ├──────► failed               (permanent error, or out of attempts)
+    pending ─────────────────────► suppressed           (over a limit, or cancelled by the engine)
+"""
+
+from django.db import models
+from django.utils import timezone
+
+from rosters.models import Channel, Person
+
+__all__ = ["Channel", "InboundReply", "Notification", "NotificationLog", "OutboxMessage"]
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        PAGE = "page", "page"
+        BUNDLE = "bundle", "bundle of held pages"
+        STATUS = "status", "status message"
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        SENDING = "sending"
+        SENT = "sent"
+        DELIVERED = "delivered"
+        FAILED = "failed"
+        SUPPRESSED = "suppressed"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notifications")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PAGE)
+    reference = models.CharField(
+        max_length=255, blank=True, db_index=True, help_text="what it is about (an event id)"
+    )
+    content = models.JSONField(default=dict, help_text="the PageContent it was rendered from")
+    team_slack_channel = models.CharField(max_length=32, blank=True)
+    text = models.TextField(blank=True, help_text="exactly what was sent")
+    subject = models.CharField(max_length=255, blank=True)
+    via_outbox = models.BooleanField(
+        default=False, help_text="written to the outbox: the provider had no credentials"
+    )
+    provider_id = models.CharField(max_length=64, blank=True, db_index=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    held_in = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="held_pages",
+        help_text="the bundle that carries this page, when a limit held it back",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(help_text="not sent before this")
+    enqueued_at = models.DateTimeField(
+        null=True, blank=True, help_text="when a delivery task was last queued (the clock's claim)"
+    )
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="when it went to the provider; what limits count"
+    )
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="notification_due"),
+            models.Index(fields=["person", "channel", "sent_at"], name="notification_sent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} to {self.person} by {self.channel}: {self.state}"
+
+    @property
+    def references(self) -> list[str]:
+        """Everything this message asks the person to acknowledge (a bundle: all it carries)."""
+        if self.kind == self.Kind.BUNDLE:
+            return list(self.content.get("references", []))
+        return [self.reference] if self.reference else []
+
+
+class NotificationLog(models.Model):
+    """One line per state change, for the admin and the event timeline ("failed: twilio 21211
+    invalid number", "suppressed: SMS limit 5 per 15 min, held for a bundle")."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="log")
+    at = models.DateTimeField()
+    state = models.CharField(max_length=16, choices=Notification.State.choices)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%H:%M:%S} {self.state} {self.detail}"
+
+
+class SlackMessage(models.Model):
+    """A posted Slack message (team channel or DM), kept so it can be updated later."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="slack_messages"
+    )
+    channel = models.CharField(max_length=32, help_text="where it was posted (C…, D… or U…)")
+    ts = models.CharField(max_length=32)
+    is_direct = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "ts"], name="slack_message_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.ts}"
+
+
+class OutboxMessage(models.Model):
+    """What a provider without credentials would have been sent, shown at /outbox/."""
+
+    notification = models.ForeignKey(
+        Notification, null=True, blank=True, on_delete=models.CASCADE, related_name="outbox"
+    )
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    to = models.CharField(max_length=255, help_text="phone, Slack channel or user id")
+    subject = models.CharField(max_length=255, blank=True)
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.to}"
+
+
+class InboundReply(models.Model):
+    """An SMS, a key press or a Slack button click, as it came in. The engine decides what it
+    means (settings.NOTIFICATIONS_REPLY_TASK receives its id)."""
+
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    notification = models.ForeignKey(
+        Notification,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replies",
+        help_text="the message answered, when the provider tells us (calls, Slack)",
+    )
+    sender = models.CharField(max_length=64, help_text="phone number or Slack user id")
+    text = models.TextField(blank=True, help_text="SMS body, digits pressed or button value")
+    action = models.CharField(
+        max_length=32, blank=True, help_text="Slack action_id (acknowledge, acknowledge_all)"
+    )
+    received_at = models.DateTimeField()
+    raw = models.JSONField(default=dict, help_text="the provider's parameters")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name_plural = "inbound replies"
+
+    def __str__(self) -> str:
+        return f"{self.channel} from {self.person or self.sender}: {self.text!r}"

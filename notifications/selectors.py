@@ -1,0 +1,59 @@
+"""Reads of the notifications app."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from notifications.models import Notification, NotificationLog, OutboxMessage
+
+# Log states as the event timeline names them (API.md §4). `sending` and retries stay in the
+# notification's own log (admin); the timeline shows what a person would care about.
+TIMELINE_KIND = {
+    Notification.State.SENT: "notified",
+    Notification.State.DELIVERED: "delivered",
+    Notification.State.FAILED: "failed",
+    Notification.State.SUPPRESSED: "suppressed",
+}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    person: str
+    channel: str
+    detail: str
+    notification_id: int
+
+
+def timeline(*, reference: str) -> list[TimelineEntry]:
+    """What happened to every message about `reference`, oldest first, including the bundles
+    that carried its held pages."""
+    entries = (
+        NotificationLog.objects.filter(
+            Q(notification__reference=reference) | Q(notification__held_pages__reference=reference),
+            state__in=TIMELINE_KIND,
+        )
+        .select_related("notification__person")
+        .distinct()
+        .order_by("at", "id")
+    )
+    return [
+        TimelineEntry(
+            at=e.at,
+            kind=TIMELINE_KIND[e.state],
+            person=e.notification.person.handle,
+            channel="outbox" if e.notification.via_outbox else e.notification.channel,
+            detail=e.detail,
+            notification_id=e.notification_id,
+        )
+        for e in entries
+    ]
+
+
+def outbox(*, limit: int = 200) -> QuerySet[OutboxMessage]:
+    """Newest first, with the person each was for."""
+    return OutboxMessage.objects.select_related("notification__person").order_by(
+        "-created_at", "-id"
+    )[:limit]

@@ -1,0 +1,32 @@
+"""Writes of the notifications app. The escalation engine calls these (see each docstring):
+
+schedule_page(*, person, channel, content, reference, due_at, team_slack_channel="")
+send_status(*, person, channel, text, reference="")
+cancel_pending(*, reference, reason) -> int
+enqueue_due(*, now) -> int                      (the clock, every tick)
+update_slack_messages(*, reference, text) -> int
+deliver(*, notification_id) -> str              (the delivery task)
+"""
+
+from notifications.services.delivery import deliver
+from notifications.services.replies import record_reply, record_twilio_status
+from notifications.services.scheduling import (
+    cancel_pending,
+    enqueue_due,
+    schedule_page,
+    send_status,
+    update_slack_message,
+    update_slack_messages,
+)
+
+__all__ = [
+    "cancel_pending",
+    "deliver",
+    "enqueue_due",
+    "record_reply",
+    "record_twilio_status",
+    "schedule_page",
+    "send_status",
+    "update_slack_message",
+    "update_slack_messages",
+]

@@ -1,0 +1,233 @@
+"""The delivery task's logic: claim, throttle, render, send, record.
+
+Claim: inside one short transaction the person's row is locked (so two workers can't both
+decide "one more fits under the limit"), the notification is checked to be still `pending` and
+due, and moved to `sending` with a compare-and-set. Only the worker whose UPDATE matched sends;
+a duplicate task, or a second worker racing on the same row, finds nothing to do.
+
+Send: outside any transaction (a provider call must not hold locks). Then record:
+- sent: provider id, `sent`; status callbacks later say `delivered` or `failed`;
+- transient error: back to `pending`, due after an exponential back-off (or Slack's
+  Retry-After), re-queued by the clock; after MAX_ATTEMPTS, `failed`;
+- permanent error (Twilio 21211, Slack channel_not_found): `failed` at once, and the person's
+  next contact rule for the same reference is moved forward to now.
+"""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from notifications import channels, rendering, throttle
+from notifications.channels import Sent, TransportError
+from notifications.content import PageContent
+from notifications.models import Channel, Notification
+from notifications.services.common import log, move_on_to_next_rule
+from rosters.models import Person
+
+State = Notification.State
+Kind = Notification.Kind
+
+MAX_ATTEMPTS = 5
+BACKOFF_FIRST = timedelta(seconds=10)
+BACKOFF_MAX = timedelta(minutes=5)
+
+
+def backoff(attempts: int) -> timedelta:
+    """10 s, 20 s, 40 s, ... after the 1st, 2nd, 3rd failed attempt; at most 5 min."""
+    return min(BACKOFF_FIRST * 2 ** max(0, attempts - 1), BACKOFF_MAX)
+
+
+def deliver(*, notification_id: int) -> str:
+    """Send one notification if it is still pending and due; returns what happened (for the
+    task's result and the tests)."""
+    with transaction.atomic():
+        notification, outcome = _claim(notification_id)
+    if notification is None:
+        return outcome
+    try:
+        sent = channels.transport_for(notification.channel).send(notification)
+    except TransportError as error:
+        return _record_error(notification, error)
+    return _record_sent(notification, sent)
+
+
+def _claim(notification_id: int) -> tuple[Notification | None, str]:
+    person_id = (
+        Notification.objects.filter(pk=notification_id).values_list("person_id", flat=True).first()
+    )
+    if person_id is None:
+        return None, "gone"
+    # Serializes this person's deliveries (PostgreSQL; SQLite's IMMEDIATE transactions already
+    # serialize every writer), so the limits below are never overshot by a race.
+    list(Person.objects.select_for_update().filter(pk=person_id).values_list("pk"))
+    # Read the time only now that we hold the lock: sends are stamped in the order they were
+    # decided, so each decision counts every send decided before it.
+    now = timezone.now()
+    notification = (
+        Notification.objects.select_related("person")
+        .filter(pk=notification_id, state=State.PENDING, due_at__lte=now)
+        .first()
+    )
+    if notification is None:
+        return None, "not pending, or not due yet"
+
+    if notification.kind in throttle.COUNTED_KINDS:
+        verdict = throttle.check(person_id=person_id, channel=notification.channel, now=now)
+        if not verdict.allowed:
+            if notification.kind == Kind.BUNDLE:
+                Notification.objects.filter(pk=notification.pk).update(
+                    due_at=verdict.next_slot, enqueued_at=None
+                )
+                return None, "bundle waits for the limit"
+            return None, _hold(notification, verdict, now=now)
+
+    if notification.kind == Kind.BUNDLE and not _compose_bundle(notification):
+        Notification.objects.filter(pk=notification.pk).update(state=State.SUPPRESSED)
+        log(
+            notification,
+            State.SUPPRESSED,
+            "nothing left to send: every held page was closed",
+            at=now,
+        )
+        return None, "empty bundle"
+
+    _render(notification, now=now)
+    notification.via_outbox = channels.uses_outbox(notification.channel)
+    claimed = Notification.objects.filter(pk=notification.pk, state=State.PENDING).update(
+        state=State.SENDING,
+        sent_at=now,
+        attempts=F("attempts") + 1,
+        text=notification.text,
+        subject=notification.subject,
+        content=notification.content,
+        via_outbox=notification.via_outbox,
+    )
+    if not claimed:
+        return None, "taken by another worker"
+    notification.state, notification.sent_at = State.SENDING, now
+    notification.attempts += 1
+    log(notification, State.SENDING, f"attempt {notification.attempts}", at=now)
+    return notification, "claimed"
+
+
+def _hold(page: Notification, verdict: throttle.Verdict, *, now: datetime) -> str:
+    """Over the limit: suppress the page, and hold it in the one pending bundle for this person
+    and channel (created due when the limit allows again)."""
+    bundle = (
+        Notification.objects.filter(
+            person_id=page.person_id, channel=page.channel, kind=Kind.BUNDLE, state=State.PENDING
+        )
+        .order_by("pk")
+        .first()
+    )
+    reason = verdict.reason(page.channel)
+    if bundle is None:
+        bundle = Notification.objects.create(
+            content={"reason": reason},
+            person_id=page.person_id,
+            channel=page.channel,
+            kind=Kind.BUNDLE,
+            team_slack_channel=page.team_slack_channel,
+            due_at=verdict.next_slot,
+            created_at=now,
+        )
+        log(bundle, State.PENDING, f"bundle due {verdict.next_slot:%H:%M:%S}", at=now)
+    Notification.objects.filter(pk=page.pk, state=State.PENDING).update(
+        state=State.SUPPRESSED, held_in=bundle, last_error=reason
+    )
+    log(page, State.SUPPRESSED, f"suppressed: {reason}, held for bundle #{bundle.pk}", at=now)
+    return "held for a bundle"
+
+
+def _compose_bundle(bundle: Notification) -> bool:
+    pages = list(bundle.held_pages.order_by("created_at", "pk"))
+    if not pages:
+        return False
+    bundle.content = {
+        **bundle.content,
+        "references": list(dict.fromkeys(p.reference for p in pages)),
+        "notifications": [p.pk for p in pages],
+        "pages": [p.content for p in pages],
+    }
+    return True
+
+
+def _render(notification: Notification, *, now: datetime) -> None:
+    tz = notification.person.tz
+    channel = notification.channel
+    if notification.kind == Kind.STATUS:
+        notification.text = rendering.render_status(channel, notification.content["text"])
+        notification.subject = notification.text[:200]
+        return
+    if notification.kind == Kind.BUNDLE:
+        pages = [PageContent.from_json(c) for c in notification.content["pages"]]
+        notification.subject, notification.text = rendering.render_bundle(
+            channel, pages, reason=notification.content.get("reason", "rate limit")
+        )
+        return
+    content = PageContent.from_json(notification.content)
+    if channel == Channel.SMS:
+        notification.text = rendering.render_sms(content, tz=tz, now=now)
+    elif channel == Channel.VOICE:
+        notification.text = rendering.render_voice(content, tz=tz, now=now)
+    elif channel == Channel.EMAIL:
+        notification.subject, notification.text = rendering.render_email(content, tz=tz, now=now)
+    else:
+        notification.text, _ = rendering.render_slack(
+            content, tz=tz, now=now, reference=notification.reference
+        )
+
+
+@transaction.atomic
+def _record_sent(notification: Notification, sent: Sent) -> str:
+    now = timezone.now()
+    Notification.objects.filter(pk=notification.pk).update(provider_id=sent.provider_id)
+    # A status callback may have come first (delivered); never move back from it.
+    Notification.objects.filter(pk=notification.pk, state=State.SENDING).update(
+        state=State.SENT, last_error=""
+    )
+    where = sent.detail or f"{notification.channel} {sent.provider_id}"
+    log(notification, State.SENT, where, at=now)
+    if notification.kind == Kind.BUNDLE:
+        for pk in notification.content["notifications"]:
+            log(pk, State.SUPPRESSED, f"sent in bundle #{notification.pk}", at=now)
+    return "sent"
+
+
+@transaction.atomic
+def _record_error(notification: Notification, error: TransportError) -> str:
+    now = timezone.now()
+    mine = Notification.objects.filter(pk=notification.pk, state=State.SENDING)
+    if not error.permanent and notification.attempts < MAX_ATTEMPTS:
+        wait = (
+            timedelta(seconds=error.retry_after)
+            if error.retry_after is not None
+            else backoff(notification.attempts)
+        )
+        if mine.update(
+            state=State.PENDING,
+            due_at=now + wait,
+            enqueued_at=None,
+            sent_at=None,
+            last_error=error.message,
+        ):
+            log(
+                notification,
+                State.PENDING,
+                f"{error.message}; retry in {rendering.duration(wait)}",
+                at=now,
+            )
+        return "retry"
+    why = (
+        error.message
+        if error.permanent
+        else f"gave up after {notification.attempts} attempts: {error.message}"
+    )
+    if mine.update(state=State.FAILED, sent_at=None, last_error=why):
+        log(notification, State.FAILED, why, at=now)
+        move_on_to_next_rule(
+            notification=notification, why=f"{notification.channel} failed", now=now
+        )
+    return "failed"

@@ -1,0 +1,96 @@
+"""What providers tell us afterwards: delivery status, and replies from people."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from notifications.models import Channel, InboundReply, Notification
+from notifications.services.common import log, move_on_to_next_rule
+from rosters.models import Person
+
+State = Notification.State
+
+DELIVERED = {"delivered", "completed", "read"}
+# A call that rang out, was busy or failed reached nobody; an SMS the carrier gave up on neither.
+NOT_REACHED = {"undelivered", "failed", "no-answer", "busy", "canceled"}
+
+
+@transaction.atomic
+def record_twilio_status(*, notification_id: int, params: Mapping[str, str]) -> str:
+    """A Twilio status callback for a message or call we sent. Returns the resulting state, or
+    '' when the callback changes nothing (an intermediate status, a stale or unknown SID)."""
+    now = timezone.now()
+    notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
+    if notification is None:
+        return ""
+    sid = params.get("MessageSid") or params.get("CallSid") or ""
+    if notification.provider_id and sid and sid != notification.provider_id:
+        return ""  # a callback for an earlier attempt
+    status = (params.get("MessageStatus") or params.get("CallStatus") or "").lower()
+    if notification.state not in (State.SENDING, State.SENT):
+        return ""
+    if status in DELIVERED:
+        notification.state, notification.delivered_at = State.DELIVERED, now
+        notification.save(update_fields=["state", "delivered_at", "updated_at"])
+        log(
+            notification,
+            State.DELIVERED,
+            "answered" if "CallSid" in params else "delivered",
+            at=now,
+        )
+        return notification.state
+    if status in NOT_REACHED:
+        code = params.get("ErrorCode")
+        why = f"not reached: {status}" + (f" (twilio {code})" if code else "")
+        notification.state, notification.last_error = State.FAILED, why
+        notification.save(update_fields=["state", "last_error", "updated_at"])
+        log(notification, State.FAILED, why, at=now)
+        move_on_to_next_rule(
+            notification=notification, why=f"{notification.channel} {status}", now=now
+        )
+        return notification.state
+    return ""
+
+
+def _person(channel: str, sender: str) -> Person | None:
+    if not sender:
+        return None
+    if channel == Channel.SLACK:
+        return Person.objects.filter(slack_user_id=sender).first()
+    return Person.objects.filter(phone=sender).first()
+
+
+@transaction.atomic
+def record_reply(
+    *,
+    channel: str,
+    sender: str,
+    text: str,
+    raw: dict[str, Any],
+    action: str = "",
+    notification: Notification | None = None,
+) -> InboundReply:
+    """Store a reply and hand it upward: settings.NOTIFICATIONS_REPLY_TASK is queued with the
+    reply's id in the same transaction (the engine decides what it means)."""
+    # On Slack the clicker may be anyone in the team channel, so the sender decides who it was.
+    person = _person(channel, sender)
+    if person is None and notification is not None and channel == Channel.VOICE:
+        person = notification.person
+    reply = InboundReply.objects.create(
+        channel=channel,
+        person=person,
+        notification=notification,
+        sender=sender,
+        text=text.strip(),
+        action=action,
+        received_at=timezone.now(),
+        raw=raw,
+    )
+    async_task(
+        settings.NOTIFICATIONS_REPLY_TASK, reply.pk, group="reply", task_name=f"reply #{reply.pk}"
+    )
+    return reply

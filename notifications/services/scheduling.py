@@ -1,0 +1,172 @@
+"""Putting notifications on the queue, taking them off it, and the clock's safety net."""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from notifications import channels
+from notifications.channels import TransportError, outbox, slack
+from notifications.content import PageContent
+from notifications.models import Channel, Notification, SlackMessage
+from notifications.services.common import enqueue_delivery, log
+from rosters.models import Person
+
+State = Notification.State
+
+# A pending notification queued this long ago and still not claimed lost its task (a broker
+# without transactions, a purged queue): queue it again. The claim makes the extra one harmless.
+REQUEUE_AFTER = timedelta(seconds=60)
+# A worker that died between claiming and recording the result leaves `sending`. Longer than
+# any provider call can take (their HTTP timeouts are 10 s), so a slow send is never doubled;
+# a lost one is sent again: delivery is at least once.
+STUCK_SENDING_AFTER = timedelta(seconds=120)
+CLAIM_BATCH = 500
+
+
+def _create(*, now: datetime, **fields) -> Notification:
+    notification = Notification.objects.create(created_at=now, **fields)
+    due = notification.due_at <= now
+    log(
+        notification,
+        State.PENDING,
+        "due now" if due else f"due {notification.due_at:%H:%M:%S}",
+        at=now,
+    )
+    if due:
+        Notification.objects.filter(pk=notification.pk).update(enqueued_at=now)
+        enqueue_delivery(notification.pk)
+    return notification
+
+
+@transaction.atomic
+def schedule_page(
+    *,
+    person: Person,
+    channel: str,
+    content: PageContent,
+    reference: str,
+    due_at: datetime,
+    team_slack_channel: str = "",
+) -> Notification:
+    """One page to one person over one channel, not before `due_at`. Due now: the delivery task
+    is queued at once, in the caller's transaction; later: the clock queues it when due."""
+    return _create(
+        now=timezone.now(),
+        person=person,
+        channel=Channel(channel),
+        kind=Notification.Kind.PAGE,
+        reference=reference,
+        content=content.to_json(),
+        team_slack_channel=team_slack_channel,
+        due_at=due_at,
+    )
+
+
+@transaction.atomic
+def send_status(*, person: Person, channel: str, text: str, reference: str = "") -> Notification:
+    """A short status message ("acknowledged by bob via sms"), sent now, never throttled."""
+    now = timezone.now()
+    return _create(
+        now=now,
+        person=person,
+        channel=Channel(channel),
+        kind=Notification.Kind.STATUS,
+        reference=reference,
+        content={"text": text},
+        due_at=now,
+    )
+
+
+@transaction.atomic
+def cancel_pending(*, reference: str, reason: str) -> int:
+    """Nothing more about `reference` goes out: its pages not yet sent become `suppressed` with
+    the reason, and pages held for a bundle leave it. Returns how many were stopped."""
+    now = timezone.now()
+    pending = list(
+        Notification.objects.select_for_update()
+        .filter(reference=reference, kind=Notification.Kind.PAGE, state=State.PENDING)
+        .values_list("pk", flat=True)
+    )
+    Notification.objects.filter(pk__in=pending, state=State.PENDING).update(
+        state=State.SUPPRESSED, last_error=reason
+    )
+    held = list(
+        Notification.objects.select_for_update(of=("self",))
+        .filter(reference=reference, state=State.SUPPRESSED, held_in__state=State.PENDING)
+        .values_list("pk", flat=True)
+    )
+    Notification.objects.filter(pk__in=held).update(held_in=None)
+    for pk in pending:
+        log(pk, State.SUPPRESSED, f"cancelled: {reason}", at=now)
+    for pk in held:
+        log(pk, State.SUPPRESSED, f"taken out of its bundle: {reason}", at=now)
+    return len(pending) + len(held)
+
+
+def recover_stuck_sending(*, now: datetime) -> int:
+    """Put back what a dead worker left in `sending` (see STUCK_SENDING_AFTER)."""
+    recovered = 0
+    stuck = Notification.objects.filter(state=State.SENDING, sent_at__lt=now - STUCK_SENDING_AFTER)
+    for pk, sent_at in stuck.values_list("pk", "sent_at")[:CLAIM_BATCH]:
+        if Notification.objects.filter(pk=pk, state=State.SENDING, sent_at=sent_at).update(
+            state=State.PENDING, due_at=now, enqueued_at=None, sent_at=None
+        ):
+            log(pk, State.PENDING, "worker lost mid-send; sending again (at least once)", at=now)
+            recovered += 1
+    return recovered
+
+
+@transaction.atomic
+def enqueue_due(*, now: datetime) -> int:
+    """The clock's part: claim pending notifications that have come due (or whose task was lost)
+    with a compare-and-set, and queue their delivery. Safe in many clocks at once."""
+    recover_stuck_sending(now=now)
+    unclaimed = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REQUEUE_AFTER)
+    due = Notification.objects.filter(unclaimed, state=State.PENDING, due_at__lte=now)
+    # SKIP LOCKED (PostgreSQL): another clock busy with a row leaves it to that clock.
+    ids = list(
+        due.select_for_update(skip_locked=True)
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:CLAIM_BATCH]
+    )
+    claimed = 0
+    for pk in ids:
+        if due.filter(pk=pk).update(enqueued_at=now):
+            enqueue_delivery(pk)
+            claimed += 1
+    return claimed
+
+
+@transaction.atomic
+def update_slack_messages(*, reference: str, text: str) -> int:
+    """Rewrite every Slack message posted about `reference` (e.g. "Acknowledged by bob via sms
+    at 14:02"), dropping the button. Queued, one task per message; returns how many."""
+    messages = SlackMessage.objects.filter(notification__reference=reference)
+    count = 0
+    for message in messages:
+        async_task(
+            "notifications.tasks.update_slack_message",
+            message.pk,
+            text,
+            group="slack-update",
+            task_name=f"update slack {message.channel} {message.ts}",
+        )
+        count += 1
+    return count
+
+
+def update_slack_message(*, message_id: int, text: str) -> None:
+    """Worker side of update_slack_messages. A transient error raises (django-q retries it);
+    a permanent one (message deleted, channel archived) is given up quietly."""
+    message = SlackMessage.objects.select_related("notification").get(pk=message_id)
+    if message.ts.startswith("outbox-") or channels.uses_outbox(Channel.SLACK):
+        outbox.update(message=message, text=text)
+        return
+    try:
+        slack.update(message=message, text=text)
+    except TransportError as error:
+        if not error.permanent:
+            raise

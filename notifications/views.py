@@ -1,0 +1,117 @@
+"""Provider webhooks (verified with the SDKs' own helpers) and the outbox page. Thin: they
+verify, parse, and call services."""
+
+import functools
+import json
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from slack_sdk.signature import SignatureVerifier
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from notifications import selectors, services
+from notifications.channels import voice
+from notifications.models import Channel, Notification, SlackMessage
+
+
+def twilio_signed(view):
+    """403 unless X-Twilio-Signature is Twilio's HMAC of the URL under PUBLIC_BASE_URL (what
+    Twilio was given) and the parameters, keyed with our auth token."""
+
+    @csrf_exempt
+    @require_POST
+    @functools.wraps(view)
+    def checked(request: HttpRequest, *args, **kwargs):
+        url = settings.PUBLIC_BASE_URL + request.get_full_path()
+        signature = request.headers.get("X-Twilio-Signature", "")
+        token = settings.TWILIO_AUTH_TOKEN
+        if not token or not RequestValidator(token).validate(url, request.POST, signature):
+            return HttpResponseForbidden("invalid Twilio signature")
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+def twiml(body: str) -> HttpResponse:
+    return HttpResponse(body, content_type="text/xml")
+
+
+@twilio_signed
+def twilio_status(request: HttpRequest, notification_id: int) -> HttpResponse:
+    services.record_twilio_status(notification_id=notification_id, params=request.POST.dict())
+    return HttpResponse(status=204)
+
+
+@twilio_signed
+def twilio_voice(request: HttpRequest, notification_id: int) -> HttpResponse:
+    notification = get_object_or_404(Notification, pk=notification_id, channel=Channel.VOICE)
+    return twiml(voice.script_twiml(notification))
+
+
+@twilio_signed
+def twilio_gather(request: HttpRequest, notification_id: int) -> HttpResponse:
+    notification = get_object_or_404(Notification, pk=notification_id, channel=Channel.VOICE)
+    digits = request.POST.get("Digits", "")
+    services.record_reply(
+        channel=Channel.VOICE,
+        sender=request.POST.get("To", ""),
+        text=digits,
+        notification=notification,
+        raw=request.POST.dict(),
+    )
+    return twiml(voice.key_pressed_twiml(digits, notification))
+
+
+@twilio_signed
+def twilio_sms(request: HttpRequest) -> HttpResponse:
+    services.record_reply(
+        channel=Channel.SMS,
+        sender=request.POST.get("From", ""),
+        text=request.POST.get("Body", ""),
+        raw=request.POST.dict(),
+    )
+    # The answer ("acknowledged", "unknown code") is the engine's, sent as a status message.
+    return twiml(str(MessagingResponse()))
+
+
+@csrf_exempt
+@require_POST
+def slack_interactive(request: HttpRequest) -> HttpResponse:
+    """Button clicks. 403 unless signed with our signing secret less than 5 minutes ago."""
+    secret = settings.SLACK_SIGNING_SECRET
+    if not secret or not SignatureVerifier(secret).is_valid_request(request.body, request.headers):
+        return HttpResponseForbidden("invalid Slack signature")
+    try:
+        payload = json.loads(request.POST.get("payload", ""))
+    except json.JSONDecodeError:
+        return HttpResponse("payload is not JSON", status=400)
+    if payload.get("type") != "block_actions":
+        return HttpResponse(status=200)
+    container = payload.get("container", {})
+    message = SlackMessage.objects.filter(
+        channel=container.get("channel_id") or payload.get("channel", {}).get("id", ""),
+        ts=container.get("message_ts") or payload.get("message", {}).get("ts", ""),
+    ).first()
+    for action in payload.get("actions", []):
+        if action.get("action_id") not in ("acknowledge", "acknowledge_all"):
+            continue
+        services.record_reply(
+            channel=Channel.SLACK,
+            sender=payload.get("user", {}).get("id", ""),
+            text=action.get("value", ""),
+            action=action["action_id"],
+            notification=message.notification if message else None,
+            raw=payload,
+        )
+    return HttpResponse(status=200)
+
+
+@login_required
+@require_GET
+def outbox(request: HttpRequest) -> HttpResponse:
+    return render(request, "notifications/outbox.html", {"entries": selectors.outbox()})

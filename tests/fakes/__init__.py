@@ -1,0 +1,11 @@
+"""Local fakes of the Slack Web API and the Twilio REST API that the real SDKs talk to.
+
+Plain classes, no pytest-django: the end-to-end tests point real processes at them with
+SLACK_API_URL / TWILIO_API_URL. They record what they were sent, fail on demand, and act like a
+phone: reply to an SMS, press a key, click a Slack button, with correctly signed callbacks.
+"""
+
+from tests.fakes.slack import FakeSlack
+from tests.fakes.twilio import FakeTwilio
+
+__all__ = ["FakeSlack", "FakeTwilio"]

@@ -1,0 +1,99 @@
+"""The queue around deliveries: due later, claimed once, cancelled, recovered after a crash."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+from django_q.models import OrmQ
+
+from edrops import clock
+from notifications import services
+from notifications.models import Channel, Notification, OutboxMessage
+from tests.fakes.queue import run_queued_tasks
+from tests.notifications.conftest import NOON
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_credentials(settings):
+    settings.SLACK_BOT_TOKEN = settings.TWILIO_ACCOUNT_SID = settings.TWILIO_AUTH_TOKEN = ""
+
+
+def later_call(person, content, *, minutes=1):
+    return services.schedule_page(
+        person=person,
+        channel=Channel.VOICE,
+        content=content,
+        reference="event-1",
+        due_at=timezone.now() + timedelta(minutes=minutes),
+    )
+
+
+def test_a_page_due_now_is_queued_in_the_callers_transaction(alice, miso):
+    sms = services.schedule_page(
+        person=alice, channel=Channel.SMS, content=miso, reference="e", due_at=timezone.now()
+    )
+    assert OrmQ.objects.count() == 1
+    assert run_queued_tasks() == [("notifications.tasks.deliver", (sms.pk,))]
+    assert OutboxMessage.objects.get().notification == sms
+
+
+def test_a_later_contact_rule_is_queued_by_the_clock_when_due_and_only_once(alice, miso):
+    with time_machine.travel(NOON, tick=False) as travel:
+        call = later_call(alice, miso)
+        assert clock.tick(timezone.now()).enqueued["notifications"] == 0
+        assert not OrmQ.objects.exists()
+
+        travel.shift(timedelta(minutes=1))
+        assert clock.tick(timezone.now()).enqueued["notifications"] == 1
+        assert clock.tick(timezone.now()).enqueued["notifications"] == 0, "claimed already"
+        run_queued_tasks()
+
+    call.refresh_from_db()
+    assert call.state == "sent"
+    assert OutboxMessage.objects.get().channel == "voice"
+
+
+def test_cancelled_pages_are_suppressed_with_the_reason_and_never_sent(alice, miso):
+    with time_machine.travel(NOON, tick=False) as travel:
+        call = later_call(alice, miso)
+        assert services.cancel_pending(reference="event-1", reason="acknowledged by bob") == 1
+        travel.shift(timedelta(minutes=5))
+        assert services.enqueue_due(now=timezone.now()) == 0
+
+    call.refresh_from_db()
+    assert (call.state, call.log.last().detail) == ("suppressed", "cancelled: acknowledged by bob")
+    assert not OutboxMessage.objects.exists()
+
+
+def test_a_page_left_sending_by_a_dead_worker_is_sent_again(alice, miso):
+    with time_machine.travel(NOON, tick=False) as travel:
+        call = later_call(alice, miso, minutes=0)
+        # The worker claimed it and died before the provider answered.
+        Notification.objects.filter(pk=call.pk).update(state="sending", sent_at=timezone.now())
+        OrmQ.objects.all().delete()
+
+        travel.shift(timedelta(seconds=119))
+        assert services.enqueue_due(now=timezone.now()) == 0, "it may still be sending"
+        travel.shift(timedelta(seconds=2))
+        assert services.enqueue_due(now=timezone.now()) == 1
+        run_queued_tasks()
+
+    call.refresh_from_db()
+    assert call.state == "sent"
+    assert "worker lost mid-send; sending again (at least once)" in [
+        e.detail for e in call.log.all()
+    ]
+
+
+def test_a_lost_task_is_queued_again_and_the_extra_one_is_harmless(alice, miso):
+    with time_machine.travel(NOON, tick=False) as travel:
+        sms = services.schedule_page(
+            person=alice, channel=Channel.SMS, content=miso, reference="e", due_at=timezone.now()
+        )
+        travel.shift(timedelta(seconds=61))
+        assert services.enqueue_due(now=timezone.now()) == 1, "queued a minute ago, never run"
+        assert run_queued_tasks() == [("notifications.tasks.deliver", (sms.pk,))] * 2
+    assert OutboxMessage.objects.filter(channel="sms").count() == 1
