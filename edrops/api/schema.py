@@ -61,6 +61,20 @@ NATIVE_EXAMPLES = [
     ),
 ]
 
+
+def paginated(name: str, serializer) -> serializers.Serializer:
+    """DRF's page shape around `serializer`, for views that paginate by hand."""
+    return inline_serializer(
+        name,
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer(many=True),
+        },
+    )
+
+
 _errors = inline_serializer("FieldErrors", {"errors": serializers.DictField()})
 _detail = inline_serializer("Detail", {"detail": serializers.CharField()})
 INGEST_RESPONSES = {

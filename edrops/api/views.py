@@ -9,6 +9,7 @@ from rest_framework.exceptions import Throttled
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from edrops import selectors, services
@@ -101,12 +102,12 @@ class EventsView(SourceView):
     @extend_schema(
         operation_id="list_events",
         parameters=[OpenApiParameter("status", enum=list(selectors.STATUS_FILTERS))],
-        responses=EventOut(many=True),
+        responses=schema.paginated("PaginatedEventList", EventOut),
     )
     def get(self, request):
         query = EventListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        paginator = self.pagination_class()
+        paginator = api_settings.DEFAULT_PAGINATION_CLASS()
         events = selectors.event_list(status=query.validated_data.get("status"))
         page = paginator.paginate_queryset(events, request, view=self)
         return paginator.get_paginated_response(EventOut(page, many=True).data)
