@@ -114,7 +114,7 @@ def pagerduty_message(*, body: dict[str, Any]) -> EventInput | PagerDutyAction |
         for key, value in {
             "source": payload["source"],
             "severity": payload["severity"],
-            "timestamp": payload.get("timestamp"),
+            "timestamp": payload["timestamp"].isoformat() if "timestamp" in payload else None,
             "component": payload.get("component"),
             "group": payload.get("group"),
             "class": payload.get("class"),
