@@ -7,13 +7,14 @@ from edrops.models.events import (
     TimelineEntry,
 )
 from edrops.models.liveness import ProcessCheckIn
-from edrops.models.sources import Severity, Source
+from edrops.models.sources import RateLimitState, Severity, Source
 
 __all__ = [
     "Event",
     "EventRevision",
     "Integration",
     "ProcessCheckIn",
+    "RateLimitState",
     "RejectedMessage",
     "SenderStatus",
     "Severity",

@@ -37,9 +37,6 @@ class Source(models.Model):
         default=DEFAULT_RATE_LIMIT,
         help_text="events per minute, bursts of up to a minute's worth allowed; 0 = no limit",
     )
-    # Generic cell rate algorithm: the whole limiter is one number, the "theoretical arrival
-    # time" of the next request (Unix seconds). One conditional UPDATE checks and advances it.
-    rate_limit_tat = models.FloatField(default=0.0, editable=False)
 
     heartbeat_interval = models.DurationField(
         null=True, blank=True, help_text="empty: no heartbeat monitor, never alarms on silence"
@@ -61,3 +58,18 @@ class Source(models.Model):
 
     def set_token(self, token: str) -> None:
         self.token_hash = hash_token(token)
+
+
+class RateLimitState(models.Model):
+    """A source's rate limiter: one number, the "theoretical arrival time" of its next request
+    (generic cell rate algorithm, Unix seconds). Its own table, UNLOGGED on PostgreSQL (see the
+    migration): it is written on every request, and losing it in a crash only resets a limit,
+    so its commits need not wait for the disk."""
+
+    source = models.OneToOneField(
+        Source, primary_key=True, on_delete=models.CASCADE, related_name="rate_limit_state"
+    )
+    tat = models.FloatField(default=0.0)
+
+    def __str__(self) -> str:
+        return f"{self.source_id}: {self.tat}"

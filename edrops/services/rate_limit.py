@@ -6,7 +6,7 @@ from datetime import datetime
 from django.db.models import F, FloatField, Value
 from django.db.models.functions import Greatest
 
-from edrops.models import Source
+from edrops.models import RateLimitState, Source
 
 # A source may send a whole minute's allowance at once, then at its steady rate.
 BURST_SECONDS = 60.0
@@ -28,11 +28,22 @@ def take_rate_limit_slot(*, source: Source, now: datetime) -> RateDecision:
     interval = 60.0 / source.rate_limit
     t = now.timestamp()
     latest_allowed = t + BURST_SECONDS - interval
-    allowed = Source.objects.filter(pk=source.pk, rate_limit_tat__lte=latest_allowed).update(
-        rate_limit_tat=Greatest(F("rate_limit_tat"), Value(t, output_field=FloatField()))
-        + Value(interval, output_field=FloatField())
-    )
-    if allowed:
+    if _advance(source=source, t=t, interval=interval, latest_allowed=latest_allowed):
         return RateDecision(allowed=True)
-    tat = Source.objects.filter(pk=source.pk).values_list("rate_limit_tat", flat=True).first()
-    return RateDecision(allowed=False, retry_after=max((tat or 0.0) - latest_allowed, 0.0))
+    tat = RateLimitState.objects.filter(source=source).values_list("tat", flat=True).first()
+    if tat is None:
+        # The source's first request: start its limiter and try again.
+        RateLimitState.objects.get_or_create(source=source)
+        if _advance(source=source, t=t, interval=interval, latest_allowed=latest_allowed):
+            return RateDecision(allowed=True)
+        tat = t + interval
+    return RateDecision(allowed=False, retry_after=max(tat - latest_allowed, 0.0))
+
+
+def _advance(*, source: Source, t: float, interval: float, latest_allowed: float) -> bool:
+    return bool(
+        RateLimitState.objects.filter(source=source, tat__lte=latest_allowed).update(
+            tat=Greatest(F("tat"), Value(t, output_field=FloatField()))
+            + Value(interval, output_field=FloatField())
+        )
+    )
