@@ -206,6 +206,8 @@ class PagerDutyEnqueueView(APIView):
 
         message = adapters.pagerduty_message(body=data)
         if isinstance(message, list):
+            # Keep the message, not the source's credential.
+            body = body.replace(routing_key.encode(), b"<routing_key>")
             return rejected(
                 request, source=source, body=body, errors=message, reply=pd_invalid(message)
             )

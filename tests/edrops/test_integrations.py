@@ -90,7 +90,10 @@ def test_an_invalid_pagerduty_event_gets_pagerdutys_error_shape_and_is_kept(clie
     reply = response.json()
     assert (reply["status"], reply["message"]) == ("invalid event", "Event object is invalid")
     assert "payload.summary: This field is required." in reply["errors"]
-    assert RejectedMessage.objects.get().source == source
+    kept = RejectedMessage.objects.get()
+    assert kept.source == source
+    assert b"miso-secret-token" not in bytes(kept.raw_body)
+    assert '"routing_key": "<routing_key>"' in kept.body
 
 
 @pytest.mark.django_db
