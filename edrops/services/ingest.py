@@ -85,21 +85,24 @@ _REVISABLE = (
 
 
 def ingest(*, source: Source, data: EventInput, now: datetime) -> IngestResult:
+    known = Event.objects.filter(source=source, external_id=data.external_id).first()
+    if known is None:
+        try:
+            with transaction.atomic():
+                return IngestResult(
+                    event=_create(source=source, data=data, now=now), created=True, changed=True
+                )
+        except IntegrityError:
+            # A concurrent delivery of the same event inserted first (PostgreSQL made our
+            # INSERT wait until it committed): this one is a revision or a redelivery of it.
+            pass
+    elif data.revision is not None and data.revision <= known.revision:
+        # Revisions only grow, so this read needs no lock: a redelivery or a stale revision.
+        return IngestResult(event=known, created=False, changed=False)
     with transaction.atomic():
         event = _locked_event(source=source, external_id=data.external_id)
         if event is None:
-            try:
-                with transaction.atomic():
-                    event = _create(source=source, data=data, now=now)
-            except IntegrityError:
-                # A concurrent delivery of the same event inserted first and has committed
-                # (PostgreSQL made our INSERT wait for it): this one is a revision or a
-                # redelivery of that event.
-                event = _locked_event(source=source, external_id=data.external_id)
-                if event is None:
-                    raise
-            else:
-                return IngestResult(event=event, created=True, changed=True)
+            raise IntegrityError(f"event {data.external_id!r} of {source} is neither new nor known")
         return _revise(event=event, source=source, data=data, now=now)
 
 

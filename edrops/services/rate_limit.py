@@ -30,14 +30,19 @@ def take_rate_limit_slot(*, source: Source, now: datetime) -> RateDecision:
     latest_allowed = t + BURST_SECONDS - interval
     if _advance(source=source, t=t, interval=interval, latest_allowed=latest_allowed):
         return RateDecision(allowed=True)
-    tat = RateLimitState.objects.filter(source=source).values_list("tat", flat=True).first()
-    if tat is None:
-        # The source's first request: start its limiter and try again.
+    tat = _tat(source)
+    if tat is None or tat <= latest_allowed:
+        # The limiter row did not exist when we updated (the source's first requests; a
+        # concurrent one may have created it since): make sure it exists and try once more.
         RateLimitState.objects.get_or_create(source=source)
         if _advance(source=source, t=t, interval=interval, latest_allowed=latest_allowed):
             return RateDecision(allowed=True)
-        tat = t + interval
-    return RateDecision(allowed=False, retry_after=max(tat - latest_allowed, 0.0))
+        tat = _tat(source) or t
+    return RateDecision(allowed=False, retry_after=max(tat - latest_allowed, interval))
+
+
+def _tat(source: Source) -> float | None:
+    return RateLimitState.objects.filter(source=source).values_list("tat", flat=True).first()
 
 
 def _advance(*, source: Source, t: float, interval: float, latest_allowed: float) -> bool:

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.db import transaction
 
-from edrops.models import Source
+from edrops.models import RateLimitState, Source
 from edrops.models.sources import new_token
 from rosters.models import Team
 
@@ -38,6 +38,7 @@ def upsert_source(
             source.heartbeat_grace = heartbeat_grace
         source.full_clean(exclude=["token_hash"])
         source.save()
+        RateLimitState.objects.get_or_create(source=source)
     return source, token
 
 
