@@ -27,6 +27,9 @@ class PlainHttpOnLoopback(httpx2.BaseTransport):
         request.url = request.url.copy_with(scheme="http")
         return self.inner.handle_request(request)
 
+    def close(self):
+        self.inner.close()
+
 
 @pytest.mark.django_db(transaction=True)
 def test_the_pagerduty_client_triggers_acknowledges_and_resolves_through_our_endpoint(live_server):
@@ -35,31 +38,37 @@ def test_the_pagerduty_client_triggers_acknowledges_and_resolves_through_our_end
     team = TeamFactory(slug="grid-ops")
     _, token = services.upsert_source(name="scada", team=team)
     base = live_server.url.replace("http://", "https://") + "/api/v1/integrations/pagerduty"
-    client = pagerduty.EventsApiV2Client(token, base_url=base, transport=PlainHttpOnLoopback())
+    # Closed at the end: an idle keep-alive connection would outlive the live server.
+    with pagerduty.EventsApiV2Client(
+        token, base_url=base, transport=PlainHttpOnLoopback()
+    ) as client:
+        dedup_key = client.trigger(
+            "SCADA gateway 3 lost its ICCP link to MISO",
+            "scada-gw-3",
+            dedup_key="scada-gw-3/link-down",
+            severity="error",
+            custom_details={"peer": "MISO ICCP B"},
+        )
+        event = Event.objects.get()
+        assert dedup_key == "scada-gw-3/link-down"
+        assert (event.status, event.severity, event.integration) == (
+            "triggered",
+            "high",
+            "pagerduty",
+        )
+        assert event.details["custom_details"] == {"peer": "MISO ICCP B"}
 
-    dedup_key = client.trigger(
-        "SCADA gateway 3 lost its ICCP link to MISO",
-        "scada-gw-3",
-        dedup_key="scada-gw-3/link-down",
-        severity="error",
-        custom_details={"peer": "MISO ICCP B"},
-    )
-    event = Event.objects.get()
-    assert dedup_key == "scada-gw-3/link-down"
-    assert (event.status, event.severity, event.integration) == ("triggered", "high", "pagerduty")
-    assert event.details["custom_details"] == {"peer": "MISO ICCP B"}
+        assert client.acknowledge(dedup_key) == dedup_key
+        event.refresh_from_db()
+        assert (event.status, event.acknowledged_by_name) == ("acknowledged", "source:scada")
 
-    assert client.acknowledge(dedup_key) == dedup_key
-    event.refresh_from_db()
-    assert (event.status, event.acknowledged_by_name) == ("acknowledged", "source:scada")
+        assert client.resolve(dedup_key) == dedup_key
+        event.refresh_from_db()
+        assert event.status == "resolved"
 
-    assert client.resolve(dedup_key) == dedup_key
-    event.refresh_from_db()
-    assert event.status == "resolved"
-
-    # Without a dedup_key, PagerDuty makes one up; so do we, and it names the new event.
-    generated = client.trigger("Feed latency high", "dsri", severity="warning")
-    assert Event.objects.get(external_id=generated).severity == "low"
+        # Without a dedup_key, PagerDuty makes one up; so do we, and it names the new event.
+        generated = client.trigger("Feed latency high", "dsri", severity="warning")
+        assert Event.objects.get(external_id=generated).severity == "low"
 
 
 @pytest.mark.django_db
