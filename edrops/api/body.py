@@ -27,7 +27,7 @@ def raw_body(request) -> bytes:
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise PayloadTooLarge()
-    body = request._request.body
+    body = request.body
     if len(body) > MAX_BODY_BYTES:
         raise PayloadTooLarge()
     return body

@@ -85,6 +85,12 @@ _REVISABLE = (
 
 
 def ingest(*, source: Source, data: EventInput, now: datetime) -> IngestResult:
+    """Upsert the event `(source, data.external_id)`.
+
+    New: create it, its revision and `received` entry, and (unless it arrives closed) enqueue
+    its first escalation step, all in one transaction. A higher revision: update it under a
+    row lock; `cancelled`/`completed` closes it, an opening status re-opens a closed one (and
+    pages again). The same or a lower revision: nothing changes (`changed=False`)."""
     known = Event.objects.filter(source=source, external_id=data.external_id).first()
     if known is None:
         try:
