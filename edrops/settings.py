@@ -189,6 +189,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Grid dispatches in; pages out until someone acknowledges.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "EventStatusEnum": "edrops.models.events.Event.Status",
+        "SenderStatusEnum": "edrops.models.events.SenderStatus",
+        "AlertStatusEnum": ["firing", "resolved"],
+    },
 }
 
 # --- Production hardening -------------------------------------------------------------------

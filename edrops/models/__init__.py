@@ -1,3 +1,23 @@
+from edrops.models.events import (
+    Event,
+    EventRevision,
+    Integration,
+    RejectedMessage,
+    SenderStatus,
+    TimelineEntry,
+)
 from edrops.models.liveness import ProcessCheckIn
+from edrops.models.sources import RateLimitState, Severity, Source
 
-__all__ = ["ProcessCheckIn"]
+__all__ = [
+    "Event",
+    "EventRevision",
+    "Integration",
+    "ProcessCheckIn",
+    "RateLimitState",
+    "RejectedMessage",
+    "SenderStatus",
+    "Severity",
+    "Source",
+    "TimelineEntry",
+]

@@ -1,4 +1,4 @@
-"""Reads of the edrops app."""
+"""Process liveness: can this deployment page someone now?"""
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta

@@ -1,4 +1,4 @@
-"""Writes of the edrops app. Keyword-only, typed; views, tasks and commands call these."""
+"""Process liveness: workers and the clock check in; /readyz reads it."""
 
 import os
 import socket

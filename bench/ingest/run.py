@@ -1,0 +1,203 @@
+"""Benchmark POST /api/v1/events against a minimal DRF insert endpoint, in the same run.
+
+    .venv/bin/python -m bench.ingest.run [--seconds 6] [--concurrency 8]
+
+Migrates a fresh PostgreSQL database, starts gunicorn (2 workers x 4 threads) on loopback with
+DEBUG off, and drives both endpoints with a small threaded keep-alive client, alternating
+baseline / ours twice so that noise from other processes on the machine hits both. Each
+request is a new MISO dispatch (a new event: the full path with its revision, timeline entry and
+queued escalation step). Writes the numbers to bench/RESULTS.md between this benchmark's
+markers.
+"""
+
+import argparse
+import http.client
+import itertools
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+REPO = Path(__file__).resolve().parents[2]
+RESULTS = REPO / "bench" / "RESULTS.md"
+EXAMPLE = json.loads((REPO / "edrops" / "api" / "examples" / "miso-lmr-dispatch.json").read_text())
+TOKEN = "bench-source-token"  # noqa: S105 -- a throwaway database's source
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+BEGIN, END = "<!-- bench/ingest: begin -->", "<!-- bench/ingest: end -->"
+
+
+@dataclass
+class Phase:
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def pct(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+
+def drive(port: int, path: str, headers: dict, seconds: float, concurrency: int) -> Phase:
+    phase = Phase(path)
+    counter = itertools.count()
+    stop = time.monotonic() + seconds
+    lock = threading.Lock()
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine, errors = [], 0
+        while time.monotonic() < stop:
+            body = json.dumps({**EXAMPLE, "external_id": f"BENCH-{next(counter)}-{uuid.uuid4()}"})
+            t0 = time.perf_counter()
+            conn.request("POST", path, body, {"Content-Type": "application/json", **headers})
+            response = conn.getresponse()
+            response.read()
+            elapsed = time.perf_counter() - t0
+            if response.status in (200, 201, 202):
+                mine.append(elapsed)
+            else:
+                errors += 1
+        conn.close()
+        with lock:
+            phase.latencies.extend(mine)
+            phase.errors += errors
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    phase.seconds = time.monotonic() - started
+    return phase
+
+
+def merge(name: str, phases: list[Phase]) -> Phase:
+    merged = Phase(name, seconds=sum(p.seconds for p in phases))
+    for p in phases:
+        merged.latencies += p.latencies
+        merged.errors += p.errors
+    return merged
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=6.0, help="per phase; 4 phases")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--port", type=int, default=0, help="default: a free one")
+    args = parser.parse_args()
+
+    if not args.port:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            args.port = s.getsockname()[1]
+    dbname = f"edrops_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{dbname}"')
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{PG}/{dbname}",
+        "DJANGO_SETTINGS_MODULE": "bench.ingest.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-insecure-key",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+    }
+    python = sys.executable
+    server = None
+    try:
+        subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=REPO, env=env, check=True)
+        setup = (
+            "from rosters.models import Team; from edrops import services; "
+            "t = Team.objects.create(slug='grid-ops', name='Grid Ops'); "
+            # A limit that never bites, so the limiter's UPDATE is measured but never refuses.
+            f"services.upsert_source(name='bench', team=t, token='{TOKEN}', rate_limit=10**9)"
+        )
+        subprocess.run([python, "manage.py", "shell", "-c", setup], cwd=REPO, env=env, check=True)
+        server = subprocess.Popen(
+            [python, "-m", "gunicorn", "edrops.wsgi", "--bind", f"127.0.0.1:{args.port}",
+             "--workers", "2", "--threads", "4", "--log-level", "warning"],
+            cwd=REPO, env=env, start_new_session=True,
+        )  # fmt: skip
+        for _ in range(100):
+            if server.poll() is not None:
+                raise SystemExit("gunicorn exited; see its output above")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=1)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        ours_headers = {"Authorization": f"Bearer {TOKEN}"}
+        # Warm both paths (imports, connections) before measuring.
+        drive(args.port, "/bench/baseline", {}, 1.0, args.concurrency)
+        drive(args.port, "/api/v1/events", ours_headers, 1.0, args.concurrency)
+        baseline, ours = [], []
+        for _ in range(2):
+            baseline.append(drive(args.port, "/bench/baseline", {}, args.seconds, args.concurrency))
+            ours.append(
+                drive(args.port, "/api/v1/events", ours_headers, args.seconds, args.concurrency)
+            )
+        base, mine = merge("baseline", baseline), merge("events", ours)
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(10)
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+    ratio = mine.rate / base.rate
+    rows = [
+        "| endpoint | events/s | p50 ms | p99 ms | errors |",
+        "|---|---:|---:|---:|---:|",
+        *(
+            f"| {label} | {p.rate:.0f} | {p.pct(50):.1f} | {p.pct(99):.1f} | {p.errors} |"
+            for label, p in (("`POST /api/v1/events`", mine), ("baseline DRF insert", base))
+        ),
+    ]
+    section = "\n".join(
+        [
+            BEGIN,
+            "## Ingest: `POST /api/v1/events` vs a minimal DRF insert (`bench/ingest`)",
+            "",
+            f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: "
+            f"`python -m bench.ingest.run --seconds {args.seconds:g} "
+            f"--concurrency {args.concurrency}`. PostgreSQL, gunicorn 2 workers x 4 threads, "
+            f"DEBUG off, {args.concurrency} keep-alive clients on loopback, "
+            f"{2 * args.seconds:g} s per endpoint (alternating), "
+            "every request a new MISO dispatch.",
+            "",
+            *rows,
+            "",
+            f"**Ratio (ours / baseline events/s): {ratio:.2f}** (goal >= 0.6).",
+            "",
+            END,
+        ]
+    )
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
+    if BEGIN in text:
+        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), section, text, flags=re.S)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    RESULTS.write_text(text)
+    print(section)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""Integrations authenticate as a Source, never as a user: a source token can send events for
+its source and read nothing (people's endpoints use Token and session auth only, so a source
+token there is simply not a credential: 401)."""
+
+import math
+
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.permissions import BasePermission
+from rest_framework.throttling import BaseThrottle
+
+from edrops import selectors, services
+from edrops.models import Source
+
+
+class SourcePrincipal:
+    """What `request.user` is for an integration: authenticated, but nobody."""
+
+    is_authenticated = True
+    is_active = True
+    is_staff = False
+    is_superuser = False
+    is_anonymous = False
+
+    def __init__(self, source: Source):
+        self.source = source
+
+    def __str__(self) -> str:
+        return f"source:{self.source.name}"
+
+
+def authenticate_source_token(token: str) -> tuple[SourcePrincipal, Source]:
+    source = selectors.source_for_token(token=token)
+    if source is None:
+        raise exceptions.AuthenticationFailed("Unknown source token.")
+    return SourcePrincipal(source), source
+
+
+class SourceTokenAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <source token>`."""
+
+    keyword = b"bearer"
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <source token>'.")
+        try:
+            token = parts[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("Unknown source token.") from None
+        return authenticate_source_token(token)
+
+    def authenticate_header(self, request) -> str:
+        # Makes DRF answer 401 (not 403) to a request without a token.
+        return 'Bearer realm="edrops sources"'
+
+
+class IsSource(BasePermission):
+    message = "Send a source token: 'Authorization: Bearer <source token>'."
+
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.auth, Source)
+
+
+class IsPerson(BasePermission):
+    """A logged-in person (token or session); never a source."""
+
+    def has_permission(self, request, view) -> bool:
+        return bool(
+            request.user and request.user.is_authenticated and not isinstance(request.auth, Source)
+        )
+
+
+class SourceRateThrottle(BaseThrottle):
+    """The source's own events-per-minute limit, kept in the database (see rate_limit.py)."""
+
+    def allow_request(self, request, view) -> bool:
+        decision = services.take_rate_limit_slot(source=request.auth, now=timezone.now())
+        self.retry_after = decision.retry_after
+        return decision.allowed
+
+    def wait(self) -> float:
+        return max(1, math.ceil(self.retry_after))
+
+
+class SourceTokenScheme(OpenApiAuthenticationExtension):
+    target_class = SourceTokenAuthentication
+    name = "sourceToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The source's token (`manage.py create_source`).",
+        }

@@ -1,0 +1,136 @@
+"""Explicit input and output shapes of the events API (API.md §4)."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from edrops import selectors
+from edrops.models import Event, SenderStatus, Severity
+from rosters.models import Team
+
+
+class NativeEventIn(serializers.Serializer):
+    """POST /api/v1/events. Absent optional fields keep their value on a revision."""
+
+    external_id = serializers.CharField(max_length=255)
+    revision = serializers.IntegerField(min_value=0, default=0)
+    status = serializers.ChoiceField(choices=SenderStatus.choices, default=SenderStatus.ACTIVE)
+    summary = serializers.CharField(min_length=1, max_length=1024)
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    market = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    program = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    starts_at = serializers.DateTimeField(required=False, allow_null=True)
+    ends_at = serializers.DateTimeField(required=False, allow_null=True)
+    respond_by = serializers.DateTimeField(required=False, allow_null=True)
+    mw = serializers.DecimalField(
+        max_digits=12, decimal_places=3, min_value=0, required=False, allow_null=True
+    )
+    location = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    resources = serializers.ListField(
+        child=serializers.CharField(max_length=255), required=False, max_length=1000
+    )
+    test = serializers.BooleanField(required=False)
+    team = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Team.objects.all(), required=False
+    )
+    details = serializers.DictField(required=False)
+
+    def validate(self, attrs):
+        starts, ends = attrs.get("starts_at"), attrs.get("ends_at")
+        if starts and ends and ends < starts:
+            raise serializers.ValidationError({"ends_at": ["ends_at is before starts_at."]})
+        return attrs
+
+
+class IngestReplyOut(serializers.Serializer):
+    id = serializers.UUIDField(source="event.id")
+    dedup_key = serializers.CharField(source="event.dedup_key")
+    status = serializers.ChoiceField(source="event.status", choices=Event.Status.choices)
+    created = serializers.BooleanField()
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, result) -> str:
+        return event_url(result.event)
+
+
+def event_url(event: Event) -> str:
+    return f"/api/v1/events/{event.id}"
+
+
+class RevisionOut(serializers.Serializer):
+    revision = serializers.IntegerField()
+    status = serializers.CharField(source="sender_status")
+    received_at = serializers.DateTimeField()
+    body = serializers.JSONField()
+
+
+class TimelineEntryOut(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    person = serializers.CharField(source="person.handle", allow_null=True, default=None)
+    channel = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class EventOut(serializers.Serializer):
+    id = serializers.UUIDField()
+    url = serializers.SerializerMethodField()
+    dedup_key = serializers.CharField()
+    source = serializers.CharField(source="source.name")
+    team = serializers.CharField(source="team.slug")
+    integration = serializers.CharField()
+    status = serializers.ChoiceField(choices=Event.Status.choices)
+    sender_status = serializers.CharField()
+    revision = serializers.IntegerField()
+    summary = serializers.CharField()
+    severity = serializers.CharField()
+    market = serializers.CharField()
+    program = serializers.CharField()
+    test = serializers.BooleanField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    respond_by = serializers.DateTimeField()
+    mw = serializers.DecimalField(max_digits=12, decimal_places=3, coerce_to_string=False)
+    location = serializers.CharField()
+    resources = serializers.ListField(child=serializers.CharField())
+    details = serializers.JSONField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    acknowledged_by = serializers.CharField(source="acknowledged_by_name", allow_null=True)
+    acknowledged_via = serializers.CharField()
+    acknowledged_at = serializers.DateTimeField()
+    closed_by = serializers.CharField(source="closed_by_name")
+    closed_via = serializers.CharField()
+    closed_at = serializers.DateTimeField()
+
+    def get_url(self, event) -> str:
+        return event_url(event)
+
+    def to_representation(self, event):
+        data = super().to_representation(event)
+        # "Nobody yet" reads better as null than as "".
+        for name in ("acknowledged_by", "acknowledged_via", "closed_by", "closed_via"):
+            data[name] = data[name] or None
+        return data
+
+
+class EventDetailOut(EventOut):
+    revisions = RevisionOut(many=True)
+    timeline = serializers.SerializerMethodField()
+
+    @extend_schema_field(TimelineEntryOut(many=True))
+    def get_timeline(self, event) -> list[dict]:
+        return TimelineEntryOut(selectors.timeline(event=event), many=True).data
+
+
+class EventListQuery(serializers.Serializer):
+    status = serializers.ChoiceField(choices=list(selectors.STATUS_FILTERS), required=False)
+
+
+class RejectedMessageOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    source = serializers.CharField(source="source.name", allow_null=True, default=None)
+    endpoint = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    errors = serializers.JSONField()
+    content_type = serializers.CharField()
+    body = serializers.CharField()

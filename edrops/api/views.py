@@ -1,0 +1,269 @@
+"""The events API (API.md §4). Thin: read, validate through an adapter, call a service."""
+
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import Throttled
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny, IsAdminUser
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from edrops import selectors, services
+from edrops.api import adapters, schema
+from edrops.api.authentication import (
+    IsPerson,
+    IsSource,
+    SourceRateThrottle,
+    SourceTokenAuthentication,
+)
+from edrops.api.body import NotAJsonObject, json_object, raw_body
+from edrops.api.serializers import (
+    EventDetailOut,
+    EventListQuery,
+    EventOut,
+    IngestReplyOut,
+    RejectedMessageOut,
+)
+from edrops.models import Source
+from rosters.models import Person
+
+
+def rejected(request, *, source: Source | None, body: bytes, errors, reply=None) -> Response:
+    """400, after keeping the message for a human."""
+    services.reject(
+        source=source,
+        endpoint=request.path,
+        body=body,
+        content_type=request.META.get("CONTENT_TYPE", ""),
+        errors=errors,
+        now=timezone.now(),
+    )
+    return Response(reply or {"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+
+
+class SourceView(APIView):
+    """An integration's endpoint: Bearer source token, the source's rate limit."""
+
+    authentication_classes = [SourceTokenAuthentication]
+    permission_classes = [IsSource]
+    throttle_classes = [SourceRateThrottle]
+
+    def throttled(self, request, wait):
+        raise Throttled(
+            wait, detail=f"Over this source's limit of {request.auth.rate_limit} events a minute."
+        )
+
+
+class EventsView(SourceView):
+    """POST: a source reports an event. GET: people list events."""
+
+    def initialize_request(self, request, *args, **kwargs):
+        # Authenticators are chosen before DRF's Request exists: remember the method here.
+        self.reporting = request.method == "POST"
+        return super().initialize_request(request, *args, **kwargs)
+
+    def get_authenticators(self):
+        if self.reporting:
+            return super().get_authenticators()
+        return [auth() for auth in self.settings.DEFAULT_AUTHENTICATION_CLASSES]
+
+    def get_permissions(self):
+        return super().get_permissions() if self.reporting else [IsPerson()]
+
+    def get_throttles(self):
+        return super().get_throttles() if self.reporting else []
+
+    @extend_schema(
+        operation_id="report_event",
+        request=schema.NATIVE_REQUEST,
+        responses=schema.INGEST_RESPONSES,
+        examples=schema.NATIVE_EXAMPLES,
+    )
+    def post(self, request):
+        source = request.auth
+        body = raw_body(request)
+        try:
+            data = json_object(body)
+        except NotAJsonObject as e:
+            return rejected(request, source=source, body=body, errors={"body": [str(e)]})
+        event_input = adapters.native_event(body=data)
+        if isinstance(event_input, dict):
+            return rejected(request, source=source, body=body, errors=event_input)
+        result = services.ingest(source=source, data=event_input, now=timezone.now())
+        return Response(
+            IngestReplyOut(result).data,
+            status=status.HTTP_202_ACCEPTED if result.changed else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        operation_id="list_events",
+        parameters=[OpenApiParameter("status", enum=list(selectors.STATUS_FILTERS))],
+        responses=schema.paginated("PaginatedEventList", EventOut),
+    )
+    def get(self, request):
+        query = EventListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        paginator = api_settings.DEFAULT_PAGINATION_CLASS()
+        events = selectors.event_list(status=query.validated_data.get("status"))
+        page = paginator.paginate_queryset(events, request, view=self)
+        return paginator.get_paginated_response(EventOut(page, many=True).data)
+
+
+class PersonView(APIView):
+    permission_classes = [IsPerson]
+
+    def event(self, event_id):
+        event = selectors.event_with_history(event_id=event_id)
+        if event is None:
+            raise Http404
+        return event
+
+    def channel(self, request) -> str:
+        """How the person reached us, in the timeline's words."""
+        return (
+            "web" if isinstance(request.successful_authenticator, SessionAuthentication) else "api"
+        )
+
+
+def person_of(user) -> Person | None:
+    return Person.objects.filter(user=user).first()
+
+
+class EventDetailView(PersonView):
+    @extend_schema(responses=EventDetailOut)
+    def get(self, request, event_id):
+        return Response(EventDetailOut(self.event(event_id)).data)
+
+
+class AcknowledgeView(PersonView):
+    @extend_schema(request=None, responses=EventDetailOut)
+    def post(self, request, event_id):
+        services.acknowledge(
+            event=self.event(event_id),
+            by=person_of(request.user),
+            user=request.user,
+            via=self.channel(request),
+            at=timezone.now(),
+        )
+        return Response(EventDetailOut(self.event(event_id)).data)
+
+
+class ResolveView(PersonView):
+    @extend_schema(request=None, responses=EventDetailOut)
+    def post(self, request, event_id):
+        services.resolve(
+            event=self.event(event_id),
+            by=person_of(request.user),
+            user=request.user,
+            via=self.channel(request),
+            at=timezone.now(),
+        )
+        return Response(EventDetailOut(self.event(event_id)).data)
+
+
+class PagerDutyEnqueueView(APIView):
+    """PagerDuty Events API v2. The token is the body's `routing_key`, so authentication and
+    the rate limit come after reading the body."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="pagerduty_enqueue",
+        request=adapters.PagerDutyEventIn,
+        responses=schema.PAGERDUTY_RESPONSES,
+        examples=schema.PAGERDUTY_EXAMPLES,
+    )
+    def post(self, request):
+        body = raw_body(request)
+        try:
+            data = json_object(body)
+        except NotAJsonObject as e:
+            return rejected(
+                request, source=None, body=body, errors=[str(e)], reply=pd_invalid([str(e)])
+            )
+        routing_key = data.get("routing_key")
+        if not isinstance(routing_key, str) or not routing_key:
+            errors = ["routing_key: This field is required."]
+            return rejected(
+                request, source=None, body=body, errors=errors, reply=pd_invalid(errors)
+            )
+        source = selectors.source_for_token(token=routing_key)
+        if source is None:
+            return Response(
+                {"status": "unauthorized", "message": "Unknown routing_key.", "errors": []},
+                status=status.HTTP_401_UNAUTHORIZED,
+                headers={"WWW-Authenticate": 'Bearer realm="edrops sources"'},
+            )
+        request.auth = source
+        throttle = SourceRateThrottle()
+        if not throttle.allow_request(request, self):
+            self.throttled(request, throttle.wait())
+
+        message = adapters.pagerduty_message(body=data)
+        if isinstance(message, list):
+            # Keep the message, not the source's credential.
+            body = body.replace(routing_key.encode(), b"<routing_key>")
+            return rejected(
+                request, source=source, body=body, errors=message, reply=pd_invalid(message)
+            )
+        now = timezone.now()
+        if isinstance(message, adapters.PagerDutyAction):
+            event = source.events.filter(external_id=message.dedup_key).first()
+            # Like PagerDuty: acknowledging or resolving an unknown dedup_key is not an error.
+            if event is not None:
+                act = services.acknowledge if message.action == "acknowledge" else services.resolve
+                act(event=event, by=None, source=source, via="api", at=now)
+            dedup_key = message.dedup_key
+        else:
+            dedup_key = services.ingest(source=source, data=message, now=now).event.dedup_key
+        return Response(
+            {"status": "success", "message": "Event processed", "dedup_key": dedup_key},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+def pd_invalid(errors: list[str]) -> dict:
+    return {"status": "invalid event", "message": "Event object is invalid", "errors": errors}
+
+
+class AlertmanagerView(SourceView):
+    """Prometheus Alertmanager webhook (version 4): one event per alert fingerprint."""
+
+    @extend_schema(
+        operation_id="alertmanager_webhook",
+        request=adapters.AlertmanagerIn,
+        responses=schema.ALERTMANAGER_RESPONSES,
+        examples=schema.ALERTMANAGER_EXAMPLES,
+    )
+    def post(self, request):
+        source = request.auth
+        body = raw_body(request)
+        try:
+            data = json_object(body)
+        except NotAJsonObject as e:
+            return rejected(request, source=source, body=body, errors={"body": [str(e)]})
+        inputs = adapters.alertmanager_events(body=data)
+        if isinstance(inputs, dict):
+            return rejected(request, source=source, body=body, errors=inputs)
+        now = timezone.now()
+        results = [services.ingest(source=source, data=one, now=now) for one in inputs]
+        changed = any(result.changed for result in results)
+        return Response(
+            {"events": IngestReplyOut(results, many=True).data},
+            status=status.HTTP_202_ACCEPTED if changed else status.HTTP_200_OK,
+        )
+
+
+class RejectedListView(ListAPIView):
+    """Messages we answered 400, newest first (staff)."""
+
+    permission_classes = [IsAdminUser]
+    serializer_class = RejectedMessageOut
+
+    def get_queryset(self):
+        return selectors.rejected_messages()

@@ -1,0 +1,189 @@
+"""Events (a dispatch or an alert), every revision the sender sent, and what happened."""
+
+import uuid
+
+from django.db import models
+
+from edrops.models.sources import Severity, Source
+from rosters.models import Person, Team
+
+
+class SenderStatus(models.TextChoices):
+    """The dispatch's state at the sender (OpenADR-like), kept apart from ours."""
+
+    SCHEDULED = "scheduled"
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+
+
+class Integration(models.TextChoices):
+    NATIVE = "native"
+    PAGERDUTY = "pagerduty"
+    ALERTMANAGER = "alertmanager"
+    EDROPS = "edrops", "edrops itself"
+
+
+class Event(models.Model):
+    class Status(models.TextChoices):
+        TRIGGERED = "triggered"
+        ACKNOWLEDGED = "acknowledged"
+        RESOLVED = "resolved"
+        CANCELLED = "cancelled"
+
+    OPEN = (Status.TRIGGERED, Status.ACKNOWLEDGED)
+    CLOSED = (Status.RESOLVED, Status.CANCELLED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="events")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="events")
+    integration = models.CharField(
+        max_length=16, choices=Integration.choices, default=Integration.NATIVE
+    )
+    external_id = models.CharField(max_length=255, help_text="the sender's id (dedup key)")
+    revision = models.PositiveIntegerField(default=0)
+    # For senders without revision numbers (PagerDuty, Alertmanager): a redelivery is a body
+    # identical to the last accepted one.
+    content_digest = models.CharField(max_length=64, blank=True, editable=False)
+    sender_status = models.CharField(
+        max_length=16, choices=SenderStatus.choices, default=SenderStatus.ACTIVE
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.TRIGGERED)
+
+    summary = models.CharField(max_length=1024)
+    severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.CRITICAL)
+    market = models.CharField(max_length=64, blank=True)
+    program = models.CharField(max_length=64, blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    respond_by = models.DateTimeField()
+    mw = models.DecimalField("MW", max_digits=12, decimal_places=3, null=True, blank=True)
+    location = models.CharField(max_length=255, blank=True)
+    resources = models.JSONField(default=list, blank=True)
+    test = models.BooleanField(default=False)
+    details = models.JSONField(default=dict, blank=True)
+
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who, in words: a handle, a login without a Person, or "source:<name>".
+    acknowledged_by_name = models.CharField(max_length=150, blank=True)
+    acknowledged_via = models.CharField(max_length=32, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_by_name = models.CharField(max_length=150, blank=True)
+    closed_via = models.CharField(max_length=32, blank=True)
+
+    # Set by the first escalation step; the escalation engine takes over from here.
+    escalation_requested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # The dedup key. Concurrent redeliveries race on this, not on a read-then-write.
+            models.UniqueConstraint(fields=["source", "external_id"], name="event_dedup_key")
+        ]
+        indexes = [
+            models.Index(fields=["-created_at"], name="event_newest_first"),
+            models.Index(fields=["status", "-created_at"], name="event_status_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_id}: {self.summary[:60]}"
+
+    @property
+    def dedup_key(self) -> str:
+        return self.external_id
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class EventRevision(models.Model):
+    """Every accepted body, as the sender sent it (tokens removed)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="revisions")
+    revision = models.PositiveIntegerField()
+    sender_status = models.CharField(max_length=16, choices=SenderStatus.choices)
+    received_at = models.DateTimeField()
+    body = models.JSONField()
+
+    class Meta:
+        ordering = ["event", "revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "revision"], name="event_revision_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} r{self.revision}"
+
+
+class TimelineEntry(models.Model):
+    class Kind(models.TextChoices):
+        RECEIVED = "received"
+        REVISED = "revised"
+        NOTIFIED = "notified"
+        DELIVERED = "delivered"
+        FAILED = "failed"
+        ESCALATED = "escalated"
+        ACKNOWLEDGED = "acknowledged"
+        RESOLVED = "resolved"
+        CANCELLED = "cancelled"
+        REPLY = "reply"
+
+    class Channel(models.TextChoices):
+        SLACK = "slack"
+        SMS = "sms"
+        VOICE = "voice"
+        EMAIL = "email"
+        OUTBOX = "outbox"
+        WEB = "web"
+        API = "api"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="timeline")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    channel = models.CharField(max_length=16, choices=Channel.choices, blank=True)
+    detail = models.CharField(max_length=1024, blank=True)
+
+    class Meta:
+        ordering = ["event", "at", "id"]
+        verbose_name_plural = "timeline entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind}"
+
+
+class RejectedMessage(models.Model):
+    """A body we answered 400: kept byte for byte so a human can see what the sender did."""
+
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="rejected"
+    )
+    endpoint = models.CharField(max_length=255)
+    received_at = models.DateTimeField()
+    errors = models.JSONField()
+    # Exactly what arrived, even when it is not UTF-8; `body` is for reading.
+    raw_body = models.BinaryField()
+    content_type = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["source", "-received_at"], name="rejected_by_source")]
+
+    def __str__(self) -> str:
+        return f"{self.source or '?'} at {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def body(self) -> str:
+        return bytes(self.raw_body).decode("utf-8", errors="replace")

@@ -1,0 +1,37 @@
+"""Writes of the edrops app. Keyword-only, typed; views, tasks and commands call these."""
+
+from edrops.services.acknowledgement import AckResult, acknowledge, resolve, who
+from edrops.services.escalation import request_escalation
+from edrops.services.ingest import (
+    EventInput,
+    IngestResult,
+    default_respond_by,
+    ingest,
+)
+from edrops.services.liveness import STALE_CHECK_IN, check_in, process_name
+from edrops.services.rate_limit import RateDecision, take_rate_limit_slot
+from edrops.services.rejections import raise_bad_messages_alarm_if_due, reject
+from edrops.services.sources import rotate_token, upsert_source
+from edrops.services.timeline import append_timeline
+
+__all__ = [
+    "STALE_CHECK_IN",
+    "AckResult",
+    "EventInput",
+    "IngestResult",
+    "RateDecision",
+    "acknowledge",
+    "append_timeline",
+    "check_in",
+    "default_respond_by",
+    "ingest",
+    "process_name",
+    "raise_bad_messages_alarm_if_due",
+    "reject",
+    "request_escalation",
+    "resolve",
+    "rotate_token",
+    "take_rate_limit_slot",
+    "upsert_source",
+    "who",
+]

@@ -1,0 +1,109 @@
+"""Acknowledge and resolve: the one path the web, the API, PagerDuty's `acknowledge` action,
+Slack and SMS all take. The first one wins by a conditional UPDATE; later ones are told who
+was first."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from edrops.models import Event, Source, TimelineEntry
+from edrops.services.timeline import append_timeline
+from rosters.models import Person
+
+
+@dataclass(frozen=True)
+class AckResult:
+    event: Event  # as it is now
+    changed: bool  # this call acknowledged (or resolved) it
+    message: str  # "acknowledged by alice via sms" / "already acknowledged by bob via web"
+
+
+def who(
+    *, by: Person | None, user: AbstractBaseUser | None = None, source: Source | None = None
+) -> str:
+    """Who did it, in words: the person's handle, else the login, else the source."""
+    if by is not None:
+        return by.handle
+    if user is not None:
+        return user.get_username()
+    if source is not None:
+        return f"source:{source.name}"
+    return "unknown"
+
+
+def acknowledge(
+    *,
+    event: Event,
+    by: Person | None,
+    user: AbstractBaseUser | None = None,
+    source: Source | None = None,
+    via: str,
+    at: datetime,
+) -> AckResult:
+    name = who(by=by, user=user, source=source)
+    with transaction.atomic():
+        won = Event.objects.filter(pk=event.pk, status=Event.Status.TRIGGERED).update(
+            status=Event.Status.ACKNOWLEDGED,
+            acknowledged_at=at,
+            acknowledged_by=by,
+            acknowledged_by_name=name,
+            acknowledged_via=via,
+            updated_at=at,
+        )
+        if won:
+            append_timeline(
+                event=event,
+                at=at,
+                kind=TimelineEntry.Kind.ACKNOWLEDGED,
+                person=by,
+                channel=via,
+                detail=f"acknowledged by {name} via {via}",
+            )
+    event.refresh_from_db()
+    if won:
+        return AckResult(event=event, changed=True, message=f"acknowledged by {name} via {via}")
+    return AckResult(event=event, changed=False, message=_already(event))
+
+
+def resolve(
+    *,
+    event: Event,
+    by: Person | None,
+    user: AbstractBaseUser | None = None,
+    source: Source | None = None,
+    via: str,
+    at: datetime,
+) -> AckResult:
+    name = who(by=by, user=user, source=source)
+    with transaction.atomic():
+        won = Event.objects.filter(pk=event.pk, status__in=Event.OPEN).update(
+            status=Event.Status.RESOLVED,
+            closed_at=at,
+            closed_by=by,
+            closed_by_name=name,
+            closed_via=via,
+            updated_at=at,
+        )
+        if won:
+            append_timeline(
+                event=event,
+                at=at,
+                kind=TimelineEntry.Kind.RESOLVED,
+                person=by,
+                channel=via,
+                detail=f"resolved by {name} via {via}",
+            )
+    event.refresh_from_db()
+    if won:
+        return AckResult(event=event, changed=True, message=f"resolved by {name} via {via}")
+    return AckResult(event=event, changed=False, message=_already(event))
+
+
+def _already(event: Event) -> str:
+    if event.status == Event.Status.ACKNOWLEDGED:
+        return f"already acknowledged by {event.acknowledged_by_name} via {event.acknowledged_via}"
+    if event.status in Event.CLOSED:
+        return f"already {event.status} by {event.closed_by_name} via {event.closed_via}"
+    return f"not acknowledged: the event is {event.status}"

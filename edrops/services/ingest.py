@@ -1,0 +1,252 @@
+"""Ingest: every adapter (native, PagerDuty, Alertmanager) hands one `EventInput` to `ingest`.
+
+It upserts the Event by `(source, external_id)` and, in the same transaction, enqueues the first
+escalation step: the ORM broker keeps the task in the same database, so a 2xx means the event
+and the work to page someone are both committed, or neither is.
+"""
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django_q.tasks import async_task
+
+from edrops.models import Event, EventRevision, Integration, SenderStatus, Source, TimelineEntry
+from rosters.models import Team
+
+logger = logging.getLogger(__name__)
+
+ESCALATION_TASK = "edrops.tasks.run_escalation_step"
+DEFAULT_ACK_SLA = timedelta(minutes=10)
+CLOSING = {
+    SenderStatus.CANCELLED: Event.Status.CANCELLED,
+    SenderStatus.COMPLETED: Event.Status.RESOLVED,
+}
+
+
+def default_respond_by(*, team: Team, received_at: datetime) -> datetime:
+    """When nobody said: received + the team's ack_sla (10 minutes until teams have one)."""
+    return received_at + DEFAULT_ACK_SLA
+
+
+@dataclass(frozen=True)
+class EventInput:
+    """One message from any integration, in our words. `None` means "the sender didn't say":
+    a new event takes the default, a revision keeps what the event already has."""
+
+    external_id: str
+    summary: str
+    body: dict[str, Any]  # what the sender sent (without credentials), kept as the revision
+    integration: str = Integration.NATIVE
+    revision: int | None = None  # None: the sender has no revision numbers; "the next one"
+    status: str = SenderStatus.ACTIVE
+    severity: str | None = None
+    market: str | None = None
+    program: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    respond_by: datetime | None = None
+    mw: Decimal | None = None
+    location: str | None = None
+    resources: list[str] | None = None
+    test: bool | None = None
+    team: Team | None = None
+    details: dict[str, Any] | None = field(default=None)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    event: Event
+    created: bool
+    changed: bool  # False: a redelivery or a stale revision; nothing happened, nobody is paged
+
+
+# Fields a revision replaces when the sender gives them.
+_REVISABLE = (
+    "summary",
+    "severity",
+    "market",
+    "program",
+    "starts_at",
+    "ends_at",
+    "respond_by",
+    "mw",
+    "location",
+    "resources",
+    "test",
+    "team",
+    "details",
+)
+
+
+def ingest(*, source: Source, data: EventInput, now: datetime) -> IngestResult:
+    """Upsert the event `(source, data.external_id)`.
+
+    New: create it, its revision and `received` entry, and (unless it arrives closed) enqueue
+    its first escalation step, all in one transaction. A higher revision: update it under a
+    row lock; `cancelled`/`completed` closes it, an opening status re-opens a closed one (and
+    pages again). The same or a lower revision: nothing changes (`changed=False`)."""
+    known = Event.objects.filter(source=source, external_id=data.external_id).first()
+    if known is None:
+        try:
+            with transaction.atomic():
+                return IngestResult(
+                    event=_create(source=source, data=data, now=now), created=True, changed=True
+                )
+        except IntegrityError:
+            # A concurrent delivery of the same event inserted first (PostgreSQL made our
+            # INSERT wait until it committed): this one is a revision or a redelivery of it.
+            pass
+    elif data.revision is not None and data.revision <= known.revision:
+        # Revisions only grow, so this read needs no lock: a redelivery or a stale revision.
+        return IngestResult(event=known, created=False, changed=False)
+    with transaction.atomic():
+        event = _locked_event(source=source, external_id=data.external_id)
+        if event is None:
+            raise IntegrityError(f"event {data.external_id!r} of {source} is neither new nor known")
+        return _revise(event=event, source=source, data=data, now=now)
+
+
+def _locked_event(*, source: Source, external_id: str) -> Event | None:
+    return Event.objects.select_for_update().filter(source=source, external_id=external_id).first()
+
+
+def _digest(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _create(*, source: Source, data: EventInput, now: datetime) -> Event:
+    team = data.team or source.team
+    closed_as = CLOSING.get(data.status)
+    event = Event(
+        source=source,
+        team=team,
+        integration=data.integration,
+        external_id=data.external_id,
+        revision=data.revision or 0,
+        content_digest=_digest(data.body),
+        sender_status=data.status,
+        status=closed_as or Event.Status.TRIGGERED,
+        summary=data.summary,
+        severity=data.severity or Event._meta.get_field("severity").default,
+        market=data.market or "",
+        program=data.program or "",
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        respond_by=data.respond_by or default_respond_by(team=team, received_at=now),
+        mw=data.mw,
+        location=data.location or "",
+        resources=data.resources or [],
+        test=bool(data.test),
+        details=data.details or {},
+        created_at=now,
+        updated_at=now,
+    )
+    if closed_as:
+        _mark_closed_by_source(event=event, source=source, now=now)
+    event.save(force_insert=True)
+    EventRevision.objects.create(
+        event=event,
+        revision=event.revision,
+        sender_status=data.status,
+        received_at=now,
+        body=data.body,
+    )
+    entries = [
+        _entry(
+            event,
+            now,
+            TimelineEntry.Kind.RECEIVED,
+            f"from {source.name}, {_described(data, event)}",
+        )
+    ]
+    if closed_as:
+        entries.append(_entry(event, now, _closing_kind(closed_as), "arrived closed; nobody paged"))
+    TimelineEntry.objects.bulk_create(entries)
+    if not closed_as:
+        _enqueue_first_step(event)
+    return event
+
+
+def _revise(*, event: Event, source: Source, data: EventInput, now: datetime) -> IngestResult:
+    closed_as = CLOSING.get(data.status)
+    if data.revision is None:
+        # No revision numbers: the same body again is a redelivery, unless it would change
+        # the state (a trigger for a closed event opens it again, as PagerDuty does).
+        digest = _digest(data.body)
+        if digest == event.content_digest and event.is_open == (closed_as is None):
+            return IngestResult(event=event, created=False, changed=False)
+        revision = event.revision + 1
+    elif data.revision <= event.revision:
+        return IngestResult(event=event, created=False, changed=False)
+    else:
+        revision = data.revision
+
+    was_open = event.is_open
+    for name in _REVISABLE:
+        value = getattr(data, name)
+        if value is not None:
+            setattr(event, name, value)
+    event.revision = revision
+    event.sender_status = data.status
+    event.content_digest = _digest(data.body)
+    event.updated_at = now
+
+    entries = [_entry(event, now, TimelineEntry.Kind.REVISED, _described(data, event))]
+    reopened = False
+    if closed_as and was_open:
+        event.status = closed_as
+        _mark_closed_by_source(event=event, source=source, now=now)
+        entries.append(
+            _entry(event, now, _closing_kind(closed_as), f"{data.status} by {source.name}")
+        )
+    elif not closed_as and not was_open:
+        reopened = True
+        event.status = Event.Status.TRIGGERED
+        event.acknowledged_at = event.acknowledged_by = None
+        event.acknowledged_by_name = event.acknowledged_via = ""
+        event.closed_at = event.closed_by = None
+        event.closed_by_name = event.closed_via = ""
+        event.escalation_requested_at = None
+        entries[0].detail += "; the event is open again"
+    event.save()
+    EventRevision.objects.create(
+        event=event, revision=revision, sender_status=data.status, received_at=now, body=data.body
+    )
+    TimelineEntry.objects.bulk_create(entries)
+    if reopened:
+        _enqueue_first_step(event)
+    return IngestResult(event=event, created=False, changed=True)
+
+
+def _mark_closed_by_source(*, event: Event, source: Source, now: datetime) -> None:
+    event.closed_at = now
+    event.closed_by = None
+    event.closed_by_name = f"source:{source.name}"
+    event.closed_via = TimelineEntry.Channel.API
+
+
+def _closing_kind(status: str) -> TimelineEntry.Kind:
+    if status == Event.Status.CANCELLED:
+        return TimelineEntry.Kind.CANCELLED
+    return TimelineEntry.Kind.RESOLVED
+
+
+def _described(data: EventInput, event: Event) -> str:
+    return f"revision {event.revision}, {data.status}"
+
+
+def _entry(event: Event, at: datetime, kind: TimelineEntry.Kind, detail: str) -> TimelineEntry:
+    return TimelineEntry(
+        event=event, at=at, kind=kind, channel=TimelineEntry.Channel.API, detail=detail[:1024]
+    )
+
+
+def _enqueue_first_step(event: Event) -> None:
+    # Inside the caller's transaction: the task row commits with the event, or not at all.
+    async_task(ESCALATION_TASK, str(event.id))

@@ -1,0 +1,54 @@
+"""Per-source rate limit, shared by every web process because it lives in the database."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import F, FloatField, Value
+from django.db.models.functions import Greatest
+
+from edrops.models import RateLimitState, Source
+
+# A source may send a whole minute's allowance at once, then at its steady rate.
+BURST_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    retry_after: float = 0.0  # seconds
+
+
+def take_rate_limit_slot(*, source: Source, now: datetime) -> RateDecision:
+    """GCRA in one conditional UPDATE: a request is allowed while the source's theoretical
+    arrival time is no further ahead of now than the burst allows; allowing it advances that
+    time by one interval. Autocommitted, outside the event's transaction, so a burst of one
+    source serialises only on this one short statement."""
+    if source.rate_limit == 0:
+        return RateDecision(allowed=True)
+    interval = 60.0 / source.rate_limit
+    t = now.timestamp()
+    latest_allowed = t + BURST_SECONDS - interval
+    if _advance(source=source, t=t, interval=interval, latest_allowed=latest_allowed):
+        return RateDecision(allowed=True)
+    tat = _tat(source)
+    if tat is None or tat <= latest_allowed:
+        # The limiter row did not exist when we updated (the source's first requests; a
+        # concurrent one may have created it since): make sure it exists and try once more.
+        RateLimitState.objects.get_or_create(source=source)
+        if _advance(source=source, t=t, interval=interval, latest_allowed=latest_allowed):
+            return RateDecision(allowed=True)
+        tat = _tat(source) or t
+    return RateDecision(allowed=False, retry_after=max(tat - latest_allowed, interval))
+
+
+def _tat(source: Source) -> float | None:
+    return RateLimitState.objects.filter(source=source).values_list("tat", flat=True).first()
+
+
+def _advance(*, source: Source, t: float, interval: float, latest_allowed: float) -> bool:
+    return bool(
+        RateLimitState.objects.filter(source=source, tat__lte=latest_allowed).update(
+            tat=Greatest(F("tat"), Value(t, output_field=FloatField()))
+            + Value(interval, output_field=FloatField())
+        )
+    )

@@ -1,0 +1,50 @@
+"""Creating sources and their tokens."""
+
+from datetime import timedelta
+
+from django.db import transaction
+
+from edrops.models import RateLimitState, Source
+from edrops.models.sources import new_token
+from rosters.models import Team
+
+
+def upsert_source(
+    *,
+    name: str,
+    team: Team,
+    token: str | None = None,
+    rate_limit: int | None = None,
+    heartbeat_interval: timedelta | None = None,
+    heartbeat_grace: timedelta | None = None,
+) -> tuple[Source, str | None]:
+    """Create the source (with `token`, or a new random one) or update it. Returns the source
+    and the plaintext token when one was set now; None when an existing token was kept (it is
+    stored hashed and cannot be shown again). Options left as None keep their current value."""
+    with transaction.atomic():
+        source = Source.objects.select_for_update().filter(name=name).first()
+        created = source is None
+        if created:
+            source = Source(name=name)
+            token = token or new_token()
+        source.team = team
+        if token is not None:
+            source.set_token(token)
+        if rate_limit is not None:
+            source.rate_limit = rate_limit
+        if heartbeat_interval is not None:
+            source.heartbeat_interval = heartbeat_interval
+        if heartbeat_grace is not None:
+            source.heartbeat_grace = heartbeat_grace
+        source.full_clean(exclude=["token_hash"])
+        source.save()
+        RateLimitState.objects.get_or_create(source=source)
+    return source, token
+
+
+def rotate_token(*, source: Source) -> str:
+    """Give the source a new random token; the old one stops working at once."""
+    token = new_token()
+    source.set_token(token)
+    source.save(update_fields=["token_hash"])
+    return token
