@@ -11,7 +11,12 @@ from edrops.services.ingest import (
 from edrops.services.liveness import STALE_CHECK_IN, check_in, process_name
 from edrops.services.rate_limit import RateDecision, take_rate_limit_slot
 from edrops.services.rejections import raise_bad_messages_alarm_if_due, reject
-from edrops.services.sources import rotate_token, upsert_source
+from edrops.services.sources import (
+    SourceChange,
+    load_roster_sources,
+    rotate_token,
+    upsert_source,
+)
 from edrops.services.timeline import append_timeline
 
 __all__ = [
@@ -20,11 +25,13 @@ __all__ = [
     "EventInput",
     "IngestResult",
     "RateDecision",
+    "SourceChange",
     "acknowledge",
     "append_timeline",
     "check_in",
     "default_respond_by",
     "ingest",
+    "load_roster_sources",
     "process_name",
     "raise_bad_messages_alarm_if_due",
     "reject",

@@ -9,7 +9,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,11 +18,11 @@ from django_q.tasks import async_task
 
 from edrops.models import Event, EventRevision, Integration, SenderStatus, Source, TimelineEntry
 from rosters.models import Team
+from rosters.selectors import ack_sla
 
 logger = logging.getLogger(__name__)
 
 ESCALATION_TASK = "edrops.tasks.run_escalation_step"
-DEFAULT_ACK_SLA = timedelta(minutes=10)
 CLOSING = {
     SenderStatus.CANCELLED: Event.Status.CANCELLED,
     SenderStatus.COMPLETED: Event.Status.RESOLVED,
@@ -30,8 +30,8 @@ CLOSING = {
 
 
 def default_respond_by(*, team: Team, received_at: datetime) -> datetime:
-    """When nobody said: received + the team's ack_sla (10 minutes until teams have one)."""
-    return received_at + DEFAULT_ACK_SLA
+    """When nobody said: received + the team's ack_sla (10 minutes without a policy)."""
+    return received_at + ack_sla(team=team)
 
 
 @dataclass(frozen=True)

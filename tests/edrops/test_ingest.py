@@ -9,6 +9,7 @@ from django.utils.dateparse import parse_datetime
 from django_q.models import OrmQ
 
 from edrops.models import Event, EventRevision
+from rosters.models import EscalationPolicy
 from tests.edrops.conftest import example
 from tests.factories import TeamFactory
 
@@ -47,6 +48,15 @@ def test_a_new_dispatch_is_committed_with_its_first_escalation_step_queued(sende
     assert event.respond_by == received + timedelta(minutes=10)
     assert [t["args"] for t in escalation_tasks()] == [(str(event.id),)]
     assert list(event.timeline.values_list("kind", flat=True)) == ["received"]
+
+
+def test_without_respond_by_the_team_has_its_own_ack_sla_to_answer(sender, team):
+    EscalationPolicy.objects.create(team=team, ack_sla=timedelta(minutes=4))
+    received = timezone.now()
+    with time_machine.travel(received, tick=False):
+        sender.post("/api/v1/events", MISO, format="json")
+
+    assert Event.objects.get().respond_by == received + timedelta(minutes=4)
 
 
 def test_a_redelivery_answers_200_with_the_same_body_and_pages_nobody_again(sender):

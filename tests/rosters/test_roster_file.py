@@ -12,6 +12,7 @@ import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from edrops.models import Source
 from rosters.models import ContactRule, EscalationStep, Override, Person, Rotation, Team
 from rosters.selectors import escalation_policy
 from tests.factories import PersonFactory
@@ -50,6 +51,11 @@ def snapshot() -> list:
         list(
             EscalationStep.objects.values_list("policy__team__slug", "position", "targets", "wait")
         ),
+        list(
+            Source.objects.values_list(
+                "name", "team__slug", "token_hash", "heartbeat_interval", "heartbeat_grace"
+            )
+        ),
     ]
 
 
@@ -65,7 +71,11 @@ def test_the_example_roster_loads_and_a_second_load_changes_nothing():
     status, out, err = load(EXAMPLE)
     assert status == 0, err
     assert "people: 6 created" in out
-    assert "sources: 3 to be created by the ingest module" in out
+    assert "sources: 3 created" in out
+    assert re.search(r"^source miso-dispatch: token \S{20,}$", out, re.MULTILINE)
+    miso = Source.objects.get(name="miso-dispatch")
+    assert (miso.team.slug, miso.heartbeat_interval) == ("grid-ops", timedelta(minutes=5))
+    assert Source.objects.get(name="pjm-dr").heartbeat_interval is None
     alice = Person.objects.get(handle="alice")
     assert alice.phone == "+13125550101"
     assert alice.working_hours == "08:00-18:00"
@@ -90,6 +100,8 @@ def test_the_example_roster_loads_and_a_second_load_changes_nothing():
     assert "people: 6 unchanged" in out
     assert not re.search(r"\d+ (created|updated|removed)", out)
     assert "escalation policies: 2 unchanged" in out
+    assert "sources: 3 unchanged" in out
+    assert "token" not in out, "an existing source keeps its token"
 
 
 def test_the_override_times_in_the_file_are_the_rotations_local_time():

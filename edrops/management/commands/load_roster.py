@@ -1,11 +1,15 @@
-"""`manage.py load_roster FILE` (API.md §1, §6): people, teams, rotations, overrides and
-escalation policies from a YAML or JSON file; all of it or, with any error, nothing."""
+"""`manage.py load_roster FILE` (API.md §1, §6): people, teams, rotations, overrides,
+escalation policies and sources from a YAML or JSON file; all of it or, with any error, nothing.
+
+The command lives in `edrops`, the top app, because `sources:` are edrops' integrations; the
+rest of the file is the `rosters` app's to check and write."""
 
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from edrops.services import load_roster_sources
 from rosters.models import Team
 from rosters.services.checker import Checker
 from rosters.services.roster_file import (
@@ -85,12 +89,15 @@ class Command(BaseCommand):
             self.stderr.write(f"warning: {warning}")
         with transaction.atomic():
             changes = apply_roster(plan)
+            for source in load_roster_sources(entries=sources):
+                changes.note("sources", source.outcome)
+                if source.token and not dry_run:
+                    # Stored hashed: this is the only time anyone sees it.
+                    self.stdout.write(f"source {source.name}: token {source.token}")
             if dry_run:
                 transaction.set_rollback(True)
         for line in changes.summary():
             self.stdout.write(line)
-        if sources:
-            self.stdout.write(f"sources: {len(sources)} to be created by the ingest module")
         if dry_run:
             self.stdout.write("dry run: nothing was changed")
         else:

@@ -1,9 +1,13 @@
+from io import StringIO
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+
+from edrops import services
+from edrops.models import Source
 
 DEMO_ADMIN = "admin"
 DEMO_ROSTER = Path(settings.BASE_DIR) / "examples" / "roster.yaml"
@@ -31,5 +35,14 @@ class Command(BaseCommand):
         user.set_password(DEMO_PASSWORD)
         user.save()
         # Idempotent: on every `make run` after the first it reports "no changes".
-        call_command("load_roster", str(DEMO_ROSTER), stdout=self.stdout, stderr=self.stderr)
+        loaded = StringIO()
+        call_command("load_roster", str(DEMO_ROSTER), stdout=loaded, stderr=self.stderr)
+        for line in loaded.getvalue().splitlines():
+            if not line.startswith("source "):  # random tokens, replaced just below
+                self.stdout.write(line)
+        # Known tokens, so that the README's curl examples work on any demo install.
+        for source in Source.objects.order_by("name"):
+            token = f"demo-{source.name}"
+            services.upsert_source(name=source.name, team=source.team, token=token)
+            self.stdout.write(f"Demo source {source.name}: Authorization: Bearer {token}")
         self.stdout.write(f"Admin login: {DEMO_ADMIN} / {DEMO_PASSWORD}")
