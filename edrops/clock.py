@@ -41,6 +41,8 @@ def tick(now: datetime) -> TickReport:
     every claim is a compare-and-set, so each piece of work is enqueued once."""
     report = TickReport()
     report.enqueued["notifications"] = notifications.enqueue_due(now=now)
+    report.enqueued["silence_alarms"] = services.raise_silence_alarms(now=now)
+    report.enqueued["dead_mans_switch"] = services.ping_dead_mans_switch(now=now)
     return report
 
 

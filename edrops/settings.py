@@ -129,6 +129,10 @@ else:
 
 # How long a worker or the clock may stay silent before /readyz reports it missing.
 LIVENESS_TIMEOUT = env.float("LIVENESS_TIMEOUT", default=30.0)
+# A dead man's switch for edrops itself: the clock GETs this URL every
+# EDROPS_HEARTBEAT_INTERVAL seconds while a worker is alive (empty: off). See README.
+EDROPS_HEARTBEAT_URL = env("EDROPS_HEARTBEAT_URL", default="")
+EDROPS_HEARTBEAT_INTERVAL = env.float("EDROPS_HEARTBEAT_INTERVAL", default=60.0)
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

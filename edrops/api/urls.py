@@ -1,6 +1,6 @@
 from django.urls import path
 
-from edrops.api import views
+from edrops.api import heartbeats, views
 
 urlpatterns = [
     path("api/v1/events", views.EventsView.as_view(), name="events"),
@@ -23,5 +23,6 @@ urlpatterns = [
         views.AlertmanagerView.as_view(),
         name="alertmanager-webhook",
     ),
+    path("api/v1/heartbeat", heartbeats.HeartbeatView.as_view(), name="heartbeat"),
     path("api/v1/rejected", views.RejectedListView.as_view(), name="rejected-messages"),
 ]

@@ -50,8 +50,34 @@ class Source(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Heartbeat state (edrops/services/heartbeats.py keeps it). The clock looks only at
+    # `heartbeat_due_at`: set while the monitor is armed, empty when it is off or when this
+    # outage has already raised its alarm (so an outage alarms once).
+    last_heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="last sign of life: a heartbeat, or an event"
+    )
+    heartbeat_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="declared silent at this moment without a heartbeat"
+    )
+    heartbeat_alarm = models.ForeignKey(
+        "edrops.Event",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="the event raised for the current outage, until the source is heard again",
+    )
+
     class Meta:
         ordering = ["name"]
+        indexes = [
+            # The clock's every-second query; only armed monitors are in it.
+            models.Index(
+                fields=["heartbeat_due_at"],
+                name="source_heartbeat_due",
+                condition=models.Q(heartbeat_due_at__isnull=False),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

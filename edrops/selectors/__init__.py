@@ -7,16 +7,30 @@ from edrops.selectors.events import (
     rejected_messages,
     timeline,
 )
+from edrops.selectors.heartbeats import (
+    HeartbeatState,
+    SourceHealth,
+    SystemHealth,
+    source_health,
+    system_health,
+    with_heartbeat_state,
+)
 from edrops.selectors.liveness import Readiness, readiness
 from edrops.selectors.sources import source_for_token
 
 __all__ = [
     "STATUS_FILTERS",
+    "HeartbeatState",
     "Readiness",
+    "SourceHealth",
+    "SystemHealth",
     "event_list",
     "event_with_history",
     "readiness",
     "rejected_messages",
     "source_for_token",
+    "source_health",
+    "system_health",
     "timeline",
+    "with_heartbeat_state",
 ]

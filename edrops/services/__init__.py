@@ -2,15 +2,18 @@
 
 from edrops.services.acknowledgement import AckResult, acknowledge, resolve, who
 from edrops.services.escalation import request_escalation
+from edrops.services.heartbeats import raise_silence_alarms, rearm
 from edrops.services.ingest import (
     EventInput,
     IngestResult,
     default_respond_by,
     ingest,
 )
+from edrops.services.life import Life, record_life
 from edrops.services.liveness import STALE_CHECK_IN, check_in, process_name
 from edrops.services.rate_limit import RateDecision, take_rate_limit_slot
 from edrops.services.rejections import raise_bad_messages_alarm_if_due, reject
+from edrops.services.self_monitoring import ping_dead_mans_switch
 from edrops.services.sources import (
     SourceChange,
     load_roster_sources,
@@ -24,6 +27,7 @@ __all__ = [
     "AckResult",
     "EventInput",
     "IngestResult",
+    "Life",
     "RateDecision",
     "SourceChange",
     "acknowledge",
@@ -32,8 +36,12 @@ __all__ = [
     "default_respond_by",
     "ingest",
     "load_roster_sources",
+    "ping_dead_mans_switch",
     "process_name",
     "raise_bad_messages_alarm_if_due",
+    "raise_silence_alarms",
+    "rearm",
+    "record_life",
     "reject",
     "request_escalation",
     "resolve",

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django_q.tasks import async_task
 
 from edrops.models import Event, EventRevision, Integration, SenderStatus, Source, TimelineEntry
+from edrops.services.life import record_life
 from rosters.models import Team
 from rosters.selectors import ack_sla
 
@@ -91,6 +92,8 @@ def ingest(*, source: Source, data: EventInput, now: datetime) -> IngestResult:
     its first escalation step, all in one transaction. A higher revision: update it under a
     row lock; `cancelled`/`completed` closes it, an opening status re-opens a closed one (and
     pages again). The same or a lower revision: nothing changes (`changed=False`)."""
+    if source.events_count_as_life and data.integration != Integration.EDROPS:
+        record_life(source=source, now=now)  # the sender is alive (our own alarms are not)
     known = Event.objects.filter(source=source, external_id=data.external_id).first()
     if known is None:
         try:

@@ -4,9 +4,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from edrops.models import RateLimitState, Source
 from edrops.models.sources import new_token
+from edrops.services.heartbeats import rearm
 from rosters.models import Team
 from rosters.validators import parse_duration
 
@@ -26,6 +28,7 @@ def upsert_source(
     with transaction.atomic():
         source = Source.objects.select_for_update().filter(name=name).first()
         created = source is None
+        heartbeat_before = None if created else (source.heartbeat_interval, source.heartbeat_grace)
         if created:
             source = Source(name=name)
             token = token or new_token()
@@ -41,6 +44,9 @@ def upsert_source(
         source.full_clean(exclude=["token_hash"])
         source.save()
         RateLimitState.objects.get_or_create(source=source)
+        if heartbeat_before != (source.heartbeat_interval, source.heartbeat_grace):
+            was_monitored = heartbeat_before is not None and heartbeat_before[0] is not None
+            rearm(source=source, was_monitored=was_monitored, now=timezone.now())
     return source, token
 
 

@@ -1,0 +1,67 @@
+"""A heartbeat *out* of edrops: a dead man's switch for edrops itself.
+
+The top complaint about self-hosted alerting is "no alerts because the alert sender wasn't
+running". /readyz covers a load balancer; this covers the case where nobody polls us: the clock
+GETs `EDROPS_HEARTBEAT_URL` (Healthchecks.io, Dead Man's Snitch, Cronitor...) every
+`EDROPS_HEARTBEAT_INTERVAL` seconds, but only while a worker has checked in within
+LIVENESS_TIMEOUT. So the outside monitor alarms when the clock dies (nobody pings), when every
+worker dies (the clock stops pinging), and when the database is gone.
+"""
+
+import logging
+import threading
+import urllib.request
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from edrops.models import ProcessCheckIn
+from edrops.selectors.liveness import readiness
+
+logger = logging.getLogger(__name__)
+
+PING_TIMEOUT = 10.0  # seconds; the request runs in its own thread, never in the tick
+
+
+class _Switch:
+    """Per clock process: when the next ping is due, and the ping in flight, if any."""
+
+    next_at: datetime | None = None
+    in_flight: threading.Thread | None = None
+
+
+_switch = _Switch()
+
+
+def ping_dead_mans_switch(*, now: datetime) -> int:
+    """Start a ping if one is due and edrops can page; returns 1 when one was started.
+
+    Costs the tick nothing most seconds (a comparison), and one /readyz-like read once per
+    interval; the HTTP request runs in a daemon thread so a slow monitor never delays a tick."""
+    url = settings.EDROPS_HEARTBEAT_URL
+    if not url or (_switch.next_at is not None and now < _switch.next_at):
+        return 0
+    if _switch.in_flight is not None and _switch.in_flight.is_alive():
+        return 0  # the last one still hangs: don't pile up threads behind a dead monitor
+    _switch.next_at = now + timedelta(seconds=settings.EDROPS_HEARTBEAT_INTERVAL)
+    ready = readiness(now=now)
+    if not ready.database or ProcessCheckIn.Role.WORKER in ready.missing:
+        logger.warning(
+            "not pinging the dead man's switch: no worker seen since %s",
+            ready.last_seen.get(ProcessCheckIn.Role.WORKER),
+        )
+        return 0
+    _switch.in_flight = threading.Thread(
+        target=_ping, args=(url,), name="dead-mans-switch", daemon=True
+    )
+    _switch.in_flight.start()
+    return 1
+
+
+def _ping(url: str) -> None:
+    request = urllib.request.Request(url, headers={"User-Agent": "edrops-heartbeat"})  # noqa: S310 -- the operator's URL
+    try:
+        with urllib.request.urlopen(request, timeout=PING_TIMEOUT) as response:  # noqa: S310
+            response.read(1024)
+    except Exception as error:
+        logger.warning("dead man's switch ping to %s failed: %s", url, error)
