@@ -22,10 +22,10 @@ from edrops.selectors.liveness import readiness
 
 
 class HeartbeatState(TextChoices):
-    OK = "ok"
+    OK = "ok", "ok"
     LATE = "late", "late (in its grace period)"
-    SILENT = "silent"
-    OFF = "off"
+    SILENT = "silent", "silent"
+    OFF = "off", "off"
     WAITING = "waiting-for-first", "waiting for the first heartbeat"
 
 

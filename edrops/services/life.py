@@ -50,9 +50,14 @@ def deadline_after(source: Source, base: datetime) -> datetime | None:
 def record_life(*, source: Source, now: datetime) -> Life:
     """The source is alive at `now`: push its deadline back, and end its outage if it was silent.
 
-    The common case is one conditional UPDATE, and none at all when the source was heard less
-    than LIFE_RESOLUTION ago (so it is cheap enough for every accepted event). `source` is the
+    The common case is one conditional UPDATE, and no query at all when the source was heard
+    less than LIFE_RESOLUTION ago (so it is cheap enough for every accepted event). `source` is the
     row as authentication read it; the UPDATE's condition, not that read, decides."""
+    heard_just_now = source.last_heartbeat_at and source.last_heartbeat_at >= now - LIFE_RESOLUTION
+    if heard_just_now and source.heartbeat_alarm_id is None:
+        # No query at all: life only moves forward, and no deadline can pass within a second
+        # of a sign of life, so what authentication read a moment ago is still true.
+        return Life(next_due=source.heartbeat_due_at)
     not_recent = Q(last_heartbeat_at__isnull=True) | Q(last_heartbeat_at__lt=now - LIFE_RESOLUTION)
     moved = Source.objects.filter(not_recent, pk=source.pk, heartbeat_alarm__isnull=True).update(
         last_heartbeat_at=now, heartbeat_due_at=deadline_from(now)
@@ -61,11 +66,8 @@ def record_life(*, source: Source, now: datetime) -> Life:
         source.last_heartbeat_at = now
         source.heartbeat_due_at = deadline_after(source, now)
         return Life(next_due=source.heartbeat_due_at)
-    heard_just_now = source.last_heartbeat_at and source.last_heartbeat_at >= now - LIFE_RESOLUTION
-    if source.heartbeat_alarm_id is None and heard_just_now:
-        return Life(next_due=source.heartbeat_due_at)
     # In an outage, or the row changed since it was read (the clock may have just raised the
-    # alarm): decide under the row lock.
+    # alarm, another request may have just recorded life): decide under the row lock.
     return _end_outage(source=source, now=now)
 
 

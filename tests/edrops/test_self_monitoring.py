@@ -1,0 +1,123 @@
+"""edrops watched from outside: the clock pings a dead man's switch while it can page."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from edrops import clock, services
+from edrops.models import ProcessCheckIn
+from edrops.services import self_monitoring
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
+
+
+class Monitor:
+    """A Healthchecks-like endpoint on loopback that records each ping."""
+
+    def __init__(self, *, delay: float = 0.0):
+        self.pings: list[str] = []
+        self.arrived = threading.Semaphore(0)
+        self.delay = delay
+        monitor = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                if monitor.delay:
+                    threading.Event().wait(monitor.delay)
+                monitor.pings.append(self.path)
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"OK")
+                monitor.arrived.release()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/ping/edrops-prod"
+
+    def wait_for_ping(self) -> bool:
+        return self.arrived.acquire(timeout=5)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def monitor(settings):
+    running = Monitor()
+    settings.EDROPS_HEARTBEAT_URL = running.url
+    settings.EDROPS_HEARTBEAT_INTERVAL = 60
+    settings.LIVENESS_TIMEOUT = 30
+    yield running
+    running.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_switch(monkeypatch):
+    """Each test is a new clock process."""
+    monkeypatch.setattr(self_monitoring, "_switch", self_monitoring._Switch())
+    yield
+    thread = self_monitoring._switch.in_flight
+    if thread is not None:
+        thread.join(timeout=15)
+
+
+def worker_seen(at: datetime) -> None:
+    services.check_in(role=ProcessCheckIn.Role.WORKER, now=at, name="w:1")
+
+
+def test_the_clock_pings_the_monitor_once_a_minute_while_a_worker_is_alive(monitor):
+    worker_seen(T0)
+    assert clock.tick(T0).enqueued["dead_mans_switch"] == 1
+    assert monitor.wait_for_ping()
+    assert monitor.pings == ["/ping/edrops-prod"]
+
+    for second in range(1, 60):
+        worker_seen(T0 + timedelta(seconds=second))
+        assert clock.tick(T0 + timedelta(seconds=second)).enqueued["dead_mans_switch"] == 0
+    worker_seen(T0 + timedelta(seconds=60))
+    assert clock.tick(T0 + timedelta(seconds=60)).enqueued["dead_mans_switch"] == 1
+    assert monitor.wait_for_ping()
+    assert len(monitor.pings) == 2
+
+
+def test_with_no_worker_seen_for_30_s_the_monitor_hears_nothing_and_alarms(monitor):
+    worker_seen(T0 - timedelta(seconds=31))
+    assert clock.tick(T0).enqueued["dead_mans_switch"] == 0
+
+    worker_seen(T0 + timedelta(seconds=61))  # a worker is back
+    assert clock.tick(T0 + timedelta(seconds=61)).enqueued["dead_mans_switch"] == 1
+    assert monitor.wait_for_ping()
+    assert monitor.pings == ["/ping/edrops-prod"]
+
+
+def test_a_slow_monitor_never_holds_up_a_tick(monitor):
+    monitor.delay = 3.0
+    worker_seen(T0)
+    t = datetime.now(UTC)
+    clock.tick(T0)
+    spent = datetime.now(UTC) - t
+    assert spent < timedelta(seconds=2), f"the tick waited {spent} for the monitor"
+    assert monitor.wait_for_ping()
+
+
+def test_without_a_url_nothing_is_pinged(settings):
+    settings.EDROPS_HEARTBEAT_URL = ""
+    worker_seen(T0)
+    assert clock.tick(T0).enqueued["dead_mans_switch"] == 0
+    assert self_monitoring._switch.in_flight is None
+
+
+def test_an_unreachable_monitor_is_logged_and_the_clock_goes_on(settings, caplog):
+    settings.EDROPS_HEARTBEAT_URL = "http://127.0.0.1:9/nobody-listens"
+    worker_seen(T0)
+    assert clock.tick(T0).enqueued["dead_mans_switch"] == 1
+    self_monitoring._switch.in_flight.join(timeout=15)
+    assert "dead man's switch ping to http://127.0.0.1:9/nobody-listens failed" in caplog.text
