@@ -1,0 +1,99 @@
+"""A feed that goes quiet, through the real web, worker and clock: one alarm at its deadline,
+its escalation started, and resolved by the next heartbeat; a feed without a monitor, nothing."""
+
+import re
+import subprocess
+import time
+from datetime import datetime, timedelta
+
+import pytest
+
+from tests.e2e.stack import MANAGE, REPO, wait_for
+
+pytestmark = pytest.mark.e2e
+
+INTERVAL, GRACE = 5, 2  # seconds
+
+
+def manage(stack, *args: str) -> str:
+    done = subprocess.run(
+        [*MANAGE, *args], cwd=REPO, env=stack.env(), capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def shell(stack, code: str) -> str:
+    return manage(stack, "shell", "-v0", "-c", code)
+
+
+def test_a_feed_that_stops_alarms_once_at_its_deadline_and_its_heartbeat_resolves_it(stack):
+    shell(
+        stack,
+        "from django.contrib.auth.models import User; from rosters.models import Team; "
+        "Team.objects.create(slug='grid-ops', name='Grid Ops', timezone='America/Chicago'); "
+        "User.objects.create_user('alice')",
+    )
+    user_token = re.search(r"token (\w+)", manage(stack, "drf_create_token", "alice"))[1]
+    miso = manage(
+        stack,
+        *("create_source", "miso-dispatch", "--team", "grid-ops"),
+        *("--heartbeat-interval", f"{INTERVAL}s", "--heartbeat-grace", f"{GRACE}s"),
+    ).splitlines()[-1]
+    pjm = manage(stack, "create_source", "pjm-dr", "--team", "grid-ops").splitlines()[-1]
+    stack.start("web", "worker", "clock")
+    person = {"Authorization": f"Token {user_token}"}
+
+    def heartbeat(token: str) -> dict:
+        response = stack.post("/api/v1/heartbeat", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def events() -> list[dict]:
+        response = stack.get("/api/v1/events", headers=person)
+        assert response.status_code == 200, response.text
+        return response.json()["results"]
+
+    assert heartbeat(pjm)["monitoring"] is False
+    beat = heartbeat(miso)
+    deadline = datetime.fromisoformat(beat["next_due"])
+    assert beat["monitoring"] is True
+    assert events() == []
+
+    [alarm] = wait_for(events, timeout=INTERVAL + GRACE + 10, what="the alarm", stack=stack)
+    raised_at = datetime.fromisoformat(alarm["created_at"])
+    assert re.fullmatch(
+        r"miso-dispatch silent since \d\d:\d\d CST \(no heartbeat for \d s\)", alarm["summary"]
+    ), alarm["summary"]
+    assert (alarm["source"], alarm["team"], alarm["severity"]) == (
+        "miso-dispatch",
+        "grid-ops",
+        "high",
+    )
+    assert alarm["status"] == "triggered"
+    # Not early; and on the clock's next second, not django-q's 30 s schedule (the precise
+    # lateness is measured by bench/heartbeats.py).
+    assert deadline <= raised_at < deadline + timedelta(seconds=3), (deadline, raised_at)
+    escalation_started = (
+        "from edrops.models import Event; print(Event.objects.get(pk='{}')"
+        ".escalation_requested_at or '', end='')".format(alarm["id"])
+    )
+    wait_for(
+        lambda: shell(stack, escalation_started),
+        timeout=20,
+        what="the alarm's first escalation step",
+        stack=stack,
+    )
+
+    time.sleep(INTERVAL + GRACE + 2)  # another whole interval of silence: the same outage
+    assert [e["id"] for e in events()] == [alarm["id"]]
+
+    heartbeat(miso)
+    resolved = stack.get(f"/api/v1/events/{alarm['id']}", headers=person).json()
+    assert resolved["status"] == "resolved"
+    assert (resolved["closed_by"], resolved["closed_via"]) == ("source:miso-dispatch", "heartbeat")
+    details = [entry["detail"] for entry in resolved["timeline"]]
+    assert any(re.fullmatch(r"heartbeat back after \d+ s of silence", d) for d in details), details
+    assert details[-1] == "resolved by source:miso-dispatch via heartbeat"
+    assert [e["source"] for e in events()] == ["miso-dispatch"], (
+        "nothing for the feed without a monitor"
+    )
