@@ -229,6 +229,18 @@ def test_a_source_whose_events_do_not_count_as_life_alarms_even_while_it_sends_e
     assert tick(now, T0 + 6 * MIN) == 1
 
 
+def test_a_heartbeat_read_just_before_the_alarm_was_raised_still_resolves_it(miso, now):
+    read_by_authentication = Source.objects.get(pk=miso.pk)  # not silent yet
+    tick(now, T0 + 6 * MIN)
+    [alarm] = alarms(miso)
+
+    services.record_life(source=read_by_authentication, now=T0 + 6 * MIN)
+
+    alarm.refresh_from_db()
+    assert alarm.status == Event.Status.RESOLVED
+    assert Source.objects.get(pk=miso.pk).heartbeat_alarm is None
+
+
 def test_a_busy_source_writes_its_life_at_most_once_a_second(
     miso, sender, now, django_assert_num_queries
 ):
@@ -474,3 +486,49 @@ def test_changing_the_interval_in_the_admin_rearms_the_deadline(miso, sender, no
     assert saved.status_code == 302, saved.content
     assert Source.objects.get(pk=miso.pk).heartbeat_due_at == T0 + 2 * MIN + 30 * SEC
     assert tick(now, T0 + 2 * MIN + 30 * SEC) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs concurrent writers and row locks; SQLite serialises every write transaction",
+)
+def test_heartbeats_racing_the_clock_at_the_deadline_never_leave_an_alarm_open():
+    team = TeamFactory(slug="grid-ops")
+    with time_machine.travel(T0, tick=False):
+        sources = [
+            services.upsert_source(name=f"feed-{i}", team=team, heartbeat_interval=MIN)[0]
+            for i in range(30)
+        ]
+    deadline = T0 + 2 * MIN
+    # As authentication read them just before the deadline: not silent, not recently heard.
+    read_before = [Source.objects.get(pk=s.pk) for s in sources]
+    start = threading.Barrier(2)
+
+    def clock_process():
+        try:
+            start.wait()
+            clock.tick(deadline)
+        finally:
+            connection.close()
+
+    def web_process():
+        try:
+            start.wait()
+            for source in read_before:
+                services.record_life(source=source, now=deadline)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=clock_process), threading.Thread(target=web_process)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    for source in Source.objects.all():
+        assert source.heartbeat_alarm_id is None, source.name
+        assert source.last_heartbeat_at == deadline, source.name
+        assert source.heartbeat_due_at == deadline + 2 * MIN, source.name
+    # Whichever won each race: an alarm raised before the heartbeat was resolved by it.
+    assert set(Event.objects.values_list("status", flat=True)) <= {"resolved"}
