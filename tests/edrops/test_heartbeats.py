@@ -532,3 +532,29 @@ def test_heartbeats_racing_the_clock_at_the_deadline_never_leave_an_alarm_open()
         assert source.heartbeat_due_at == deadline + 2 * MIN, source.name
     # Whichever won each race: an alarm raised before the heartbeat was resolved by it.
     assert set(Event.objects.values_list("status", flat=True)) <= {"resolved"}
+
+
+def test_a_source_added_in_the_admin_with_an_interval_is_due_one_interval_and_grace_later(
+    team, now, ops_lead
+):
+    assert ops_lead.get("/admin/edrops/source/add/").status_code == 200
+    added = ops_lead.post(
+        "/admin/edrops/source/add/",
+        {
+            "name": "ercot-ers",
+            "team": team.pk,
+            "rate_limit": 1200,
+            "heartbeat_interval": "00:05:00",
+            "heartbeat_grace": "00:01:00",
+            "heartbeat_severity": "critical",
+            "events_count_as_life": "on",
+        },
+    )
+    assert added.status_code == 302
+    source = Source.objects.get(name="ercot-ers")
+    assert source.heartbeat_due_at == T0 + 6 * MIN
+
+    page = ops_lead.get(f"/admin/edrops/source/{source.pk}/change/")
+    assert "waiting for the first heartbeat" in page.text
+    assert tick(now, T0 + 6 * MIN) == 1
+    assert [a.severity for a in alarms(source)] == ["critical"]
