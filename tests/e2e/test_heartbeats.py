@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.e2e.stack import MANAGE, REPO, wait_for
+from tests.fakes.monitor import Monitor
 
 pytestmark = pytest.mark.e2e
 
@@ -97,3 +98,25 @@ def test_a_feed_that_stops_alarms_once_at_its_deadline_and_its_heartbeat_resolve
     assert [e["source"] for e in events()] == ["miso-dispatch"], (
         "nothing for the feed without a monitor"
     )
+
+
+def test_the_dead_mans_switch_is_pinged_while_edrops_can_page_and_stops_when_the_worker_dies(
+    stack,
+):
+    monitor = Monitor()
+    try:
+        stack.env_extra.update(
+            EDROPS_HEARTBEAT_URL=monitor.url, EDROPS_HEARTBEAT_INTERVAL="1", LIVENESS_TIMEOUT="3"
+        )
+        stack.start("clock")
+        assert monitor.pings_after(3) == 0, "no worker yet: edrops can't page, so no ping"
+
+        stack.start("worker")
+        wait_for(lambda: len(monitor.pings) >= 2, timeout=20, what="pings", stack=stack)
+        assert set(monitor.pings) == {"/ping/edrops-prod"}
+
+        stack.stop("worker")
+        time.sleep(3 + 1)  # LIVENESS_TIMEOUT, and the ping already under way
+        assert monitor.pings_after(3) == 0, "the monitor hears nothing: it will page"
+    finally:
+        monitor.close()

@@ -1,52 +1,17 @@
 """edrops watched from outside: the clock pings a dead man's switch while it can page."""
 
-import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from edrops import clock, services
 from edrops.models import ProcessCheckIn
 from edrops.services import self_monitoring
+from tests.fakes.monitor import Monitor
 
 pytestmark = pytest.mark.django_db
 
 T0 = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
-
-
-class Monitor:
-    """A Healthchecks-like endpoint on loopback that records each ping."""
-
-    def __init__(self, *, delay: float = 0.0):
-        self.pings: list[str] = []
-        self.arrived = threading.Semaphore(0)
-        self.delay = delay
-        monitor = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                if monitor.delay:
-                    threading.Event().wait(monitor.delay)
-                monitor.pings.append(self.path)
-                self.send_response(200)
-                self.end_headers()
-                self.wfile.write(b"OK")
-                monitor.arrived.release()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/ping/edrops-prod"
-
-    def wait_for_ping(self) -> bool:
-        return self.arrived.acquire(timeout=5)
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
