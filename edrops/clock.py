@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from edrops import services
 from edrops.models import ProcessCheckIn
+from edrops.services import escalation
 from notifications import services as notifications
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ def tick(now: datetime) -> TickReport:
     """Claim everything that is due at `now` and enqueue it. Safe to run in many clocks at once:
     every claim is a compare-and-set, so each piece of work is enqueued once."""
     report = TickReport()
+    report.enqueued["escalation steps"] = escalation.claim_due_steps(now=now)
     report.enqueued["notifications"] = notifications.enqueue_due(now=now)
     return report
 

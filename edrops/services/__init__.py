@@ -1,7 +1,6 @@
 """Writes of the edrops app. Keyword-only, typed; views, tasks and commands call these."""
 
 from edrops.services.acknowledgement import AckResult, acknowledge, resolve, who
-from edrops.services.escalation import request_escalation
 from edrops.services.ingest import (
     EventInput,
     IngestResult,
@@ -35,7 +34,6 @@ __all__ = [
     "process_name",
     "raise_bad_messages_alarm_if_due",
     "reject",
-    "request_escalation",
     "resolve",
     "rotate_token",
     "take_rate_limit_slot",

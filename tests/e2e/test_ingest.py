@@ -26,7 +26,7 @@ def escalation_requested(stack) -> str:
         "-v0",
         "-c",
         "from edrops.models import Event; "
-        "print(Event.objects.get().escalation_requested_at or '', end='')",
+        "print(Event.objects.get().last_step_at or '', end='')",
     )
 
 
