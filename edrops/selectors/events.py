@@ -6,9 +6,8 @@ from datetime import datetime
 
 from django.db.models import Prefetch, QuerySet
 
+from edrops.models import Event, EventRevision, RejectedMessage
 from notifications import selectors as notifications
-
-from edrops.models import Event, EventRevision, RejectedMessage, TimelineEntry
 
 # `status=` filters of GET /api/v1/events.
 STATUS_FILTERS: dict[str, tuple[str, ...]] = {

@@ -59,9 +59,7 @@ def handle_reply(*, reply_id: int, now: datetime) -> list[str]:
 
 def _sms(reply: InboundReply, person: Person, now: datetime) -> list[str]:
     text = " ".join(reply.text.lower().split())
-    sent_to_them = Q(
-        pk__in=Notification.objects.filter(person=person).exclude(reference="").values("reference")
-    )
+    sent_to_them = Q(pk__in=_event_ids(_references_sent_to(person)))
     paged_to_them = Event.objects.filter(sent_to_them, status__in=Event.OPEN).order_by(
         "-created_at"
     )
@@ -104,11 +102,24 @@ def _answer(person: Person, text: str) -> str:
     return text
 
 
-def _events(references: list[str]) -> list[Event]:
+def _references_sent_to(person: Person) -> set[str]:
+    return set(
+        Notification.objects.filter(person=person, kind=Notification.Kind.PAGE)
+        .exclude(reference="")
+        .values_list("reference", flat=True)
+    )
+
+
+def _event_ids(references) -> list[uuid.UUID]:
+    """References are opaque strings to `notifications`; ours are event ids."""
     ids = []
     for reference in references:
         try:
             ids.append(uuid.UUID(reference))
         except ValueError:
-            log.warning("reply names %r, which is not an event id", reference)
-    return list(Event.objects.filter(pk__in=ids).order_by("created_at"))
+            log.warning("a reply names %r, which is not an event id", reference)
+    return ids
+
+
+def _events(references: list[str]) -> list[Event]:
+    return list(Event.objects.filter(pk__in=_event_ids(references)).order_by("created_at"))
