@@ -64,7 +64,7 @@ def _sms(reply: InboundReply, person: Person, now: datetime) -> list[str]:
         "-created_at"
     )
     if text in SMS_NEWEST:
-        events = list(paged_to_them[:1])
+        events = _newest_open_sent_to(person)
         if not events:
             return [_answer(person, "Nothing open was sent to you. " + HELP)]
     elif text in SMS_ALL:
@@ -100,6 +100,20 @@ def _acknowledge(event: Event, person: Person, via: str, said: str, now: datetim
 def _answer(person: Person, text: str) -> str:
     notifications.send_status(person=person, channel=Channel.SMS, text=text)
     return text
+
+
+def _newest_open_sent_to(person: Person) -> list[Event]:
+    """The open event of the latest page to them (by the page, not the event: "ack" answers
+    the message on their screen)."""
+    recent = list(
+        Notification.objects.filter(person=person, kind=Notification.Kind.PAGE)
+        .exclude(reference="")
+        .order_by("-id")
+        .values_list("reference", flat=True)[:50]
+    )
+    open_events = Event.objects.filter(pk__in=_event_ids(recent), status__in=Event.OPEN)
+    by_id = {str(event.pk): event for event in open_events}
+    return next(([by_id[r]] for r in recent if r in by_id), [])
 
 
 def _references_sent_to(person: Person) -> set[str]:
