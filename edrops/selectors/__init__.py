@@ -4,6 +4,7 @@ from edrops.selectors.events import (
     STATUS_FILTERS,
     event_list,
     event_with_history,
+    next_step_due,
     rejected_messages,
     timeline,
 )
@@ -15,6 +16,7 @@ __all__ = [
     "Readiness",
     "event_list",
     "event_with_history",
+    "next_step_due",
     "readiness",
     "rejected_messages",
     "source_for_token",

@@ -4,7 +4,7 @@ and the delivery records of every message about it are merged here, not in every
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Min, Prefetch, QuerySet
 
 from edrops.models import Event, EventRevision, RejectedMessage
 from notifications import selectors as notifications
@@ -64,6 +64,13 @@ def timeline(*, event: Event) -> list[TimelineItem]:
     # Stable sort: at the same instant, edrops' own entry ("escalated") comes before the
     # pages it caused.
     return sorted(own + delivery, key=lambda item: item.at)
+
+
+def next_step_due(*, after: datetime) -> datetime | None:
+    """When the next armed escalation step falls due (for the clock's sleep)."""
+    return Event.objects.filter(
+        status=Event.Status.TRIGGERED, step_queued_at__isnull=True, next_step_at__gt=after
+    ).aggregate(next=Min("next_step_at"))["next"]
 
 
 def rejected_messages() -> QuerySet[RejectedMessage]:

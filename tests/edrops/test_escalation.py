@@ -334,3 +334,11 @@ def test_codes_are_not_reused_for_a_day_after_an_event_closes(sender, clock, twi
     second = dispatch(sender, {**MISO, "external_id": "MISO-2"})
 
     assert (first.ack_code, Event.objects.get(pk=second.pk).ack_code) == (1, 2)
+
+
+def test_a_tick_says_when_the_next_step_falls_due_so_the_clock_can_wake_for_it(sender, clock):
+    event = dispatch(sender)
+
+    report = tick(timezone.now())
+
+    assert report.next_due == event.next_step_at == NOON + timedelta(minutes=2)
