@@ -19,7 +19,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,21 +28,12 @@ from pathlib import Path
 
 import psycopg
 
+from bench.common import free_port, pct, wait_until
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "RESULTS.md"
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 BEGIN, END = "<!-- bench/heartbeats: begin -->", "<!-- bench/heartbeats: end -->"
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def request(port: int, method: str, path: str, headers: dict | None = None):
@@ -54,18 +44,6 @@ def request(port: int, method: str, path: str, headers: dict | None = None):
         return response.status, response.read()
     finally:
         conn.close()
-
-
-def wait_until(condition, *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"timed out waiting for {what}")
 
 
 def main() -> None:

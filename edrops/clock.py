@@ -1,8 +1,12 @@
 """The clock: once a second, find the work that has come due and hand it to the workers.
 
 django-q2's own scheduler looks every 30 s and has no per-task delay; this loop is what makes
-a 2-minute wait end at 2 minutes, not 2:30. `tick(now)` is a plain function so tests can call
-it with any `now`; `run()` is the loop around it that the `clock` command starts.
+a 2-minute wait end at 2 minutes, not 2:30. Between ticks it doesn't just sleep a second: each
+tick also reads when the next piece of work falls due, and the loop wakes for it, so a step due
+at 14:02:00.300 is queued at 14:02:00.300, not at whatever moment the next tick happens to come.
+
+`tick(now)` is a plain function so tests can call it with any `now`; `run()` is the loop around
+it that the `clock` command starts.
 """
 
 import logging
@@ -14,8 +18,10 @@ from datetime import datetime
 from django.db import close_old_connections
 from django.utils import timezone
 
-from edrops import services
+from edrops import selectors, services
 from edrops.models import ProcessCheckIn
+from edrops.services import escalation
+from notifications import selectors as notification_selectors
 from notifications import services as notifications
 
 log = logging.getLogger(__name__)
@@ -26,11 +32,17 @@ TICK_SECONDS = 1.0
 BACKOFF_SECONDS = 5.0
 
 
+# Never wake more often than this, however close together things fall due.
+MIN_SLEEP_SECONDS = 0.01
+
+
 @dataclass
 class TickReport:
-    """What one tick handed to the workers, by kind of work (for logs and tests)."""
+    """What one tick handed to the workers, by kind of work (for logs and tests), and when the
+    next known piece of work falls due."""
 
     enqueued: dict[str, int] = field(default_factory=dict)
+    next_due: datetime | None = None
 
     def __bool__(self) -> bool:
         return any(self.enqueued.values())
@@ -40,9 +52,16 @@ def tick(now: datetime) -> TickReport:
     """Claim everything that is due at `now` and enqueue it. Safe to run in many clocks at once:
     every claim is a compare-and-set, so each piece of work is enqueued once."""
     report = TickReport()
+    report.enqueued["escalation steps"] = escalation.claim_due_steps(now=now)
     report.enqueued["notifications"] = notifications.enqueue_due(now=now)
     report.enqueued["silence_alarms"] = services.raise_silence_alarms(now=now)
     report.enqueued["dead_mans_switch"] = services.ping_dead_mans_switch(now=now)
+    upcoming = [
+        selectors.next_step_due(after=now),
+        notification_selectors.next_due(after=now),
+        selectors.next_silence_due(after=now),
+    ]
+    report.next_due = min((at for at in upcoming if at is not None), default=None)
     return report
 
 
@@ -64,8 +83,11 @@ def run(*, stop: threading.Event, interval: float = TICK_SECONDS) -> None:
             log.exception("tick failed; retrying in %.0f s", BACKOFF_SECONDS)
             stop.wait(BACKOFF_SECONDS)
             continue
-        # Sleep to the next whole interval, not `interval` after this tick ended, so that
-        # a slow tick doesn't make every later one late too.
+        # Sleep to the next whole interval (not `interval` after this tick ended, so that a
+        # slow tick doesn't make every later one late too), or until the next work falls due.
         elapsed = time.monotonic() - started
-        stop.wait(max(0.0, interval - elapsed % interval))
+        sleep = interval - elapsed % interval
+        if report.next_due is not None:
+            sleep = min(sleep, (report.next_due - timezone.now()).total_seconds())
+        stop.wait(max(MIN_SLEEP_SECONDS, sleep))
     log.info("clock stopped")

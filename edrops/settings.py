@@ -111,8 +111,9 @@ Q_BROKER = env("Q_BROKER", default="orm")
 Q_CLUSTER = {
     "name": "edrops",
     "workers": env.int("Q_WORKERS", default=4),
-    "timeout": 60,
-    # A task whose worker died becomes visible again after `retry` seconds.
+    # A task running longer than `timeout` is killed; one whose worker died becomes visible
+    # again `retry` seconds after it was taken (retry must be longer than timeout).
+    "timeout": env.int("Q_TIMEOUT", default=60),
     "retry": env.int("Q_RETRY", default=90),
     "max_attempts": 5,
     "ack_failures": True,

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from edrops import services
 from edrops.models import ProcessCheckIn
+from edrops.services import escalation, replies
 
 
 def worker_check_in() -> None:
@@ -11,6 +12,14 @@ def worker_check_in() -> None:
     services.check_in(role=ProcessCheckIn.Role.WORKER, now=timezone.now())
 
 
-def run_escalation_step(event_id: str) -> bool:
-    """The event's first escalation step (enqueued with the event, in the same transaction)."""
-    return services.request_escalation(event_id=event_id, now=timezone.now())
+def run_escalation_step(event_id: str, step_index: int = 0, pass_index: int = 0) -> str:
+    """One escalation step of one event (queued by ingest for the first, by the clock after)."""
+    outcome = escalation.run_step(
+        event_id=event_id, step_index=step_index, pass_index=pass_index, now=timezone.now()
+    )
+    return outcome.detail
+
+
+def reply_received(reply_id: int) -> list[str]:
+    """An SMS, key press or Slack click recorded by `notifications` (NOTIFICATIONS_REPLY_TASK)."""
+    return replies.handle_reply(reply_id=reply_id, now=timezone.now())

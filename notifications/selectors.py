@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Min, Q, QuerySet
 
 from notifications.models import Notification, NotificationLog, OutboxMessage
 
@@ -50,6 +50,13 @@ def timeline(*, reference: str) -> list[TimelineEntry]:
         )
         for e in entries
     ]
+
+
+def next_due(*, after: datetime) -> datetime | None:
+    """When the next scheduled page falls due (for the clock's sleep)."""
+    return Notification.objects.filter(
+        state=Notification.State.PENDING, enqueued_at__isnull=True, due_at__gt=after
+    ).aggregate(next=Min("due_at"))["next"]
 
 
 def outbox(*, limit: int = 200) -> QuerySet[OutboxMessage]:

@@ -66,7 +66,7 @@ class RevisionOut(serializers.Serializer):
 class TimelineEntryOut(serializers.Serializer):
     at = serializers.DateTimeField()
     kind = serializers.CharField()
-    person = serializers.CharField(source="person.handle", allow_null=True, default=None)
+    person = serializers.CharField(allow_null=True)
     channel = serializers.CharField()
     detail = serializers.CharField()
 

@@ -80,18 +80,49 @@ class Event(models.Model):
     closed_by_name = models.CharField(max_length=150, blank=True)
     closed_via = models.CharField(max_length=32, blank=True)
 
-    # Set by the first escalation step; the escalation engine takes over from here.
-    escalation_requested_at = models.DateTimeField(null=True, blank=True)
+    # Escalation. The policy is a snapshot taken when the event arrived (or reopened): editing
+    # a policy doesn't change a page already in flight. (step_index, pass_index) is the next
+    # step to run; a step task carries the pair it was queued for, so a redelivered task finds
+    # the pair moved on and does nothing.
+    policy = models.JSONField(default=dict, blank=True)
+    step_index = models.PositiveSmallIntegerField(default=0)
+    pass_index = models.PositiveSmallIntegerField(default=0)
+    next_step_at = models.DateTimeField(
+        null=True, blank=True, help_text="when the next step is due; empty: nothing armed"
+    )
+    step_queued_at = models.DateTimeField(
+        null=True, blank=True, help_text="when the due step's task was queued (the clock's claim)"
+    )
+    last_step_at = models.DateTimeField(null=True, blank=True)
+    paging = models.JSONField(default=list, blank=True, help_text="handles the last step paged")
+    exhausted_at = models.DateTimeField(
+        null=True, blank=True, help_text="every step ran (with repeats) and nobody acknowledged"
+    )
+    ack_code = models.PositiveIntegerField(
+        null=True, blank=True, help_text="the number in 'Reply 4 to ack'"
+    )
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             # The dedup key. Concurrent redeliveries race on this, not on a read-then-write.
-            models.UniqueConstraint(fields=["source", "external_id"], name="event_dedup_key")
+            models.UniqueConstraint(fields=["source", "external_id"], name="event_dedup_key"),
+            # Two open events never share a code; see services.escalation.assign_ack_code.
+            models.UniqueConstraint(
+                fields=["ack_code"],
+                condition=models.Q(status__in=["triggered", "acknowledged"]),
+                name="event_open_ack_code",
+            ),
         ]
         indexes = [
             models.Index(fields=["-created_at"], name="event_newest_first"),
             models.Index(fields=["status", "-created_at"], name="event_status_newest"),
+            # The clock's question every second: which armed steps are due?
+            models.Index(
+                fields=["next_step_at"],
+                condition=models.Q(status="triggered", next_step_at__isnull=False),
+                name="event_step_due",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,9 +1,13 @@
-"""Reads about events. The timeline is read in one place (`timeline`) so that later sources of
-entries (per-notification delivery records) are merged in here, not in every caller."""
+"""Reads about events. The timeline is read in one place (`timeline`): the event's own entries
+and the delivery records of every message about it are merged here, not in every caller."""
 
-from django.db.models import Prefetch, QuerySet
+from dataclasses import dataclass
+from datetime import datetime
 
-from edrops.models import Event, EventRevision, RejectedMessage, TimelineEntry
+from django.db.models import Min, Prefetch, QuerySet
+
+from edrops.models import Event, EventRevision, RejectedMessage
+from notifications import selectors as notifications
 
 # `status=` filters of GET /api/v1/events.
 STATUS_FILTERS: dict[str, tuple[str, ...]] = {
@@ -36,9 +40,37 @@ def event_with_history(*, event_id) -> Event | None:
     )
 
 
-def timeline(*, event: Event) -> list[TimelineEntry]:
-    """Everything that happened to the event, oldest first."""
-    return list(event.timeline.select_related("person").order_by("at", "id"))
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    kind: str  # API.md §4: received, revised, notified, delivered, failed, escalated, ...
+    person: str | None  # handle
+    channel: str
+    detail: str
+
+
+def timeline(*, event: Event) -> list[TimelineItem]:
+    """Everything that happened to the event, oldest first: what edrops did (received,
+    escalated, acknowledged, ...) and what became of each page (notified, delivered, failed,
+    suppressed). Two queries."""
+    own = [
+        TimelineItem(e.at, e.kind, e.person.handle if e.person else None, e.channel, e.detail)
+        for e in event.timeline.select_related("person").order_by("at", "id")
+    ]
+    delivery = [
+        TimelineItem(e.at, e.kind, e.person, e.channel, e.detail)
+        for e in notifications.timeline(reference=str(event.pk))
+    ]
+    # Stable sort: at the same instant, edrops' own entry ("escalated") comes before the
+    # pages it caused.
+    return sorted(own + delivery, key=lambda item: item.at)
+
+
+def next_step_due(*, after: datetime) -> datetime | None:
+    """When the next armed escalation step falls due (for the clock's sleep)."""
+    return Event.objects.filter(
+        status=Event.Status.TRIGGERED, step_queued_at__isnull=True, next_step_at__gt=after
+    ).aggregate(next=Min("next_step_at"))["next"]
 
 
 def rejected_messages() -> QuerySet[RejectedMessage]:

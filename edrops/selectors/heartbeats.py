@@ -10,6 +10,7 @@ from django.db.models import (
     DateTimeField,
     ExpressionWrapper,
     F,
+    Min,
     Q,
     QuerySet,
     TextChoices,
@@ -52,6 +53,14 @@ def with_heartbeat_state(sources: QuerySet[Source], *, now: datetime) -> QuerySe
             output_field=CharField(),
         )
     )
+
+
+def next_silence_due(*, after: datetime) -> datetime | None:
+    """When the next armed heartbeat deadline passes (for the clock's sleep, so the alarm is
+    raised at the deadline rather than on the next whole second)."""
+    return Source.objects.filter(
+        heartbeat_due_at__gt=after, heartbeat_interval__isnull=False
+    ).aggregate(next=Min("heartbeat_due_at"))["next"]
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,6 @@
 """Writes of the edrops app. Keyword-only, typed; views, tasks and commands call these."""
 
 from edrops.services.acknowledgement import AckResult, acknowledge, resolve, who
-from edrops.services.escalation import request_escalation
 from edrops.services.heartbeats import raise_silence_alarms, rearm
 from edrops.services.ingest import (
     EventInput,
@@ -43,7 +42,6 @@ __all__ = [
     "rearm",
     "record_life",
     "reject",
-    "request_escalation",
     "resolve",
     "rotate_token",
     "take_rate_limit_slot",

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from edrops.models import Event, Source, TimelineEntry
+from edrops.services.escalation import stop_paging
 from edrops.services.timeline import append_timeline
 from rosters.models import Person
 
@@ -61,6 +62,10 @@ def acknowledge(
                 channel=via,
                 detail=f"acknowledged by {name} via {via}",
             )
+            event.refresh_from_db()
+            stop_paging(
+                event=event, message=f"acknowledged by {name} via {via}", tell=True, actor=by, at=at
+            )
     event.refresh_from_db()
     if won:
         return AckResult(event=event, changed=True, message=f"acknowledged by {name} via {via}")
@@ -78,14 +83,21 @@ def resolve(
 ) -> AckResult:
     name = who(by=by, user=user, source=source)
     with transaction.atomic():
-        won = Event.objects.filter(pk=event.pk, status__in=Event.OPEN).update(
-            status=Event.Status.RESOLVED,
-            closed_at=at,
-            closed_by=by,
-            closed_by_name=name,
-            closed_via=via,
-            updated_at=at,
-        )
+        # Which state it leaves matters: from `triggered`, people were still being paged and
+        # are told; from `acknowledged`, they were already told once.
+        was = None
+        for status in (Event.Status.TRIGGERED, Event.Status.ACKNOWLEDGED):
+            if Event.objects.filter(pk=event.pk, status=status).update(
+                status=Event.Status.RESOLVED,
+                closed_at=at,
+                closed_by=by,
+                closed_by_name=name,
+                closed_via=via,
+                updated_at=at,
+            ):
+                was = status
+                break
+        won = was is not None
         if won:
             append_timeline(
                 event=event,
@@ -94,6 +106,14 @@ def resolve(
                 person=by,
                 channel=via,
                 detail=f"resolved by {name} via {via}",
+            )
+            event.refresh_from_db()
+            stop_paging(
+                event=event,
+                message=f"resolved by {name} via {via}",
+                tell=was == Event.Status.TRIGGERED,
+                actor=by,
+                at=at,
             )
     event.refresh_from_db()
     if won:

@@ -1,27 +1,299 @@
-"""The start of escalation. The escalation engine (a later issue) replaces `request_escalation`'s
-body with the real step: find who is on call, create their notifications, arm the next step."""
+"""The escalation engine: page a step's recipients, arm the next step, stop when answered.
+
+An event carries its own escalation state (see the fields on `Event`): a snapshot of its team's
+policy taken when it arrived, the next (step, pass) to run, and `next_step_at`. Work moves like
+this, every hop committed with the state it changes:
+
+    ingest ──(same transaction)──► step task (0, 0)
+    step task: lock the event; still triggered and still at (step, pass)? page the step's
+               recipients (one Notification per person and contact rule), arm the next step
+    clock:     claim events whose next_step_at has come (compare-and-set, SKIP LOCKED) and
+               queue their step task
+    acknowledge / resolve / cancellation: the status leaves `triggered`, so a step task that
+               runs after that does nothing; pending pages are cancelled at once
+
+A step task carries the (step, pass) it was queued for. A redelivered task (a worker died
+after committing, the clock re-queued a slow one) finds the event has moved on and returns:
+each step pages once, however many times its task runs.
+"""
 
 import logging
-import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django_q.tasks import async_task
 
-from edrops.models import Event
+from edrops.models import Event, Severity, TimelineEntry
+from edrops.services.timeline import append_timeline
+from notifications import services as notifications
+from notifications.content import PageContent
+from notifications.models import Notification
+from rosters.models import Channel, Person
+from rosters.selectors import contact_plan, escalation_policy, recipients_for_targets
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
+
+STEP_TASK = "edrops.tasks.run_escalation_step"
+# A step whose task was queued this long ago and still hasn't run lost its task (a purged
+# queue, a broker without transactions): the clock queues it again. Longer than a worker's
+# lock on a task (Q_RETRY), so a task that is merely slow is not doubled; a double is harmless.
+REQUEUE_AFTER = timedelta(seconds=120)
+# Going round again right after the last step would page the first step's people a second
+# time at the same moment; a last step without a wait waits this long before a repeat.
+REPEAT_FLOOR = timedelta(minutes=1)
+# A code stays with its event this long after it closes, so that a late "ack 4" can't land on
+# a newer event that happens to have been given 4.
+ACK_CODE_REUSE_AFTER = timedelta(hours=24)
+CLAIM_BATCH = 500
 
 
-def request_escalation(*, event_id: uuid.UUID | str, now: datetime) -> bool:
-    """Record that the event's first escalation step is due. False when there is nothing to do
-    (the event is gone, or no longer triggered: someone acknowledged it or it was closed)."""
-    with transaction.atomic():
-        event = Event.objects.select_for_update().filter(pk=event_id).first()
-        if event is None or event.status != Event.Status.TRIGGERED:
-            logger.info("escalation of %s not needed: %s", event_id, event and event.status)
-            return False
-        if event.escalation_requested_at is None:
-            event.escalation_requested_at = now
-            event.save(update_fields=["escalation_requested_at"])
-        logger.info("escalation due for %s (%s)", event.id, event.external_id)
-        return True
+def arm_first_step(*, event: Event, now: datetime) -> None:
+    """Before an event is saved (new, or reopened): snapshot its team's policy and arm step 1.
+    The caller saves the event, then calls `queue_step` in the same transaction."""
+    event.policy = escalation_policy(team=event.team)
+    event.step_index = event.pass_index = 0
+    event.next_step_at = event.step_queued_at = now
+    event.paging = []
+    event.exhausted_at = None
+
+
+def queue_step(*, event: Event) -> None:
+    """Queue the event's armed step now (in the caller's transaction: the ORM broker's task row
+    commits with the event, or not at all)."""
+    async_task(
+        STEP_TASK,
+        str(event.pk),
+        event.step_index,
+        event.pass_index,
+        task_name=f"escalate {event.pk} step {event.step_index + 1} pass {event.pass_index + 1}",
+    )
+
+
+@transaction.atomic
+def claim_due_steps(*, now: datetime) -> int:
+    """The clock's part: queue every armed step that has come due, each once, however many
+    clocks run (SKIP LOCKED on PostgreSQL, and a compare-and-set on `step_queued_at`)."""
+    unclaimed = Q(step_queued_at__isnull=True) | Q(step_queued_at__lt=now - REQUEUE_AFTER)
+    due = Event.objects.filter(unclaimed, status=Event.Status.TRIGGERED, next_step_at__lte=now)
+    rows = list(
+        due.select_for_update(skip_locked=True)
+        .order_by("next_step_at")
+        .values_list("pk", "step_index", "pass_index", "step_queued_at")[:CLAIM_BATCH]
+    )
+    queued = 0
+    for pk, step_index, pass_index, claimed in rows:
+        if due.filter(pk=pk, step_queued_at=claimed).update(step_queued_at=now):
+            async_task(
+                STEP_TASK,
+                str(pk),
+                step_index,
+                pass_index,
+                task_name=f"escalate {pk} step {step_index + 1} pass {pass_index + 1}",
+            )
+            queued += 1
+    return queued
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    ran: bool
+    detail: str
+
+
+@transaction.atomic
+def run_step(*, event_id: str, step_index: int, pass_index: int, now: datetime) -> StepOutcome:
+    """Run one escalation step of one event (the step task's body)."""
+    event = (
+        Event.objects.select_for_update(of=("self",))
+        .select_related("team")
+        .filter(pk=event_id)
+        .first()
+    )
+    if event is None:
+        return StepOutcome(False, "the event is gone")
+    if event.status != Event.Status.TRIGGERED:
+        return StepOutcome(False, f"not paging: the event is {event.status}")
+    if (event.step_index, event.pass_index) != (step_index, pass_index):
+        return StepOutcome(False, "this step already ran")
+    steps = event.policy.get("steps") or []
+    if not steps:
+        return _exhaust(event, now, "the team has no escalation steps")
+
+    assign_ack_code(event=event, now=now)
+    content = page_content(event)
+    # A step that reaches nobody (an empty rotation) hands over to the next at once: waiting
+    # out its `wait` would only waste the response window.
+    while True:
+        step = steps[event.step_index]
+        paged = _page_step(event, step, content, now)
+        following = _following(event, steps)
+        if following is None:
+            event.paging = paged or event.paging
+            _exhaust(event, now, "every step ran and nobody acknowledged")
+            return StepOutcome(True, f"paged {', '.join(paged) or 'nobody'}; steps exhausted")
+        wait = timedelta(seconds=step.get("wait") or 0)
+        if following[0] == 0:
+            wait = max(wait, REPEAT_FLOOR)
+        event.step_index, event.pass_index = following
+        if paged:
+            event.paging = paged
+            event.next_step_at = now + wait
+            break
+    event.last_step_at = now
+    event.step_queued_at = None
+    event.save(
+        update_fields=[
+            "step_index",
+            "pass_index",
+            "next_step_at",
+            "step_queued_at",
+            "last_step_at",
+            "paging",
+        ]
+    )
+    return StepOutcome(True, f"paged {', '.join(paged)}; next step at {event.next_step_at}")
+
+
+def _following(event: Event, steps: list[dict]) -> tuple[int, int] | None:
+    """The (step, pass) after the current one, or None when the policy has run out."""
+    if event.step_index + 1 < len(steps):
+        return event.step_index + 1, event.pass_index
+    if event.pass_index < int(event.policy.get("repeat") or 0):
+        return 0, event.pass_index + 1
+    return None
+
+
+def _page_step(event: Event, step: dict, content: PageContent, now: datetime) -> list[str]:
+    """Schedule the step's pages; returns the handles it reached. Writes the timeline."""
+    recipients = recipients_for_targets(team=event.team, targets=step["targets"], at=now)
+    steps = event.policy["steps"]
+    where = f"step {event.step_index + 1} of {len(steps)}"
+    if event.policy.get("repeat"):
+        where += f", pass {event.pass_index + 1} of {event.policy['repeat'] + 1}"
+    paged, notes = [], []
+    for person in recipients.people:
+        plan = _contact_plan(event, person, now)
+        if not plan:
+            notes.append(f"{person.handle} has no way to be reached")
+            continue
+        for channel, due_at in plan:
+            notifications.schedule_page(
+                person=person,
+                channel=channel,
+                content=content,
+                reference=str(event.pk),
+                due_at=due_at,
+                team_slack_channel=event.team.slack_channel,
+            )
+        paged.append(person.handle)
+        if plan[0][1] > now:
+            notes.append(f"{person.handle} from {plan[0][1].astimezone(person.tz):%H:%M %Z}")
+    notes += [f"{t} reaches nobody now" for t in recipients.nobody]
+    notes += [f"{t} no longer exists" for t in recipients.missing]
+    notes += [
+        f"{c}: posting to a Slack channel alone is not supported yet"
+        for c in recipients.slack_channels
+    ]
+    detail = f"{where}: paging {', '.join(paged)}" if paged else f"{where}: nobody to page"
+    if notes:
+        detail += f" ({'; '.join(notes)})"
+    append_timeline(event=event, at=now, kind=TimelineEntry.Kind.ESCALATED, detail=detail)
+    return paged
+
+
+def _contact_plan(event: Event, person: Person, now: datetime) -> list[tuple[str, datetime]]:
+    """(channel, due) for each of the person's contact rules. A `low` event never phones
+    anyone and waits for working hours: Slack only, from when their working hours begin."""
+    if event.severity != Severity.LOW:
+        return [(step.channel, now + step.delay) for step in contact_plan(person=person)]
+    if not person.slack_user_id:
+        return []
+    return [(Channel.SLACK, person.next_working_start(now))]
+
+
+def _exhaust(event: Event, now: datetime, why: str) -> StepOutcome:
+    event.next_step_at = event.step_queued_at = None
+    event.exhausted_at = now
+    event.last_step_at = now
+    event.save(
+        update_fields=["next_step_at", "step_queued_at", "exhausted_at", "last_step_at", "paging"]
+    )
+    append_timeline(
+        event=event, at=now, kind=TimelineEntry.Kind.ESCALATED, detail=f"escalation ended: {why}"
+    )
+    log.warning("escalation of %s ended unacknowledged: %s", event.pk, why)
+    return StepOutcome(True, f"escalation ended: {why}")
+
+
+def assign_ack_code(*, event: Event, now: datetime) -> int:
+    """The smallest number no open event holds and no event closed in the last day held: "Reply
+    4 to ack" stays short. Two steps racing for one code: the unique index on open events
+    makes one of them pick again."""
+    while event.ack_code is None:
+        recent = Q(status__in=Event.OPEN) | Q(closed_at__gte=now - ACK_CODE_REUSE_AFTER)
+        taken = set(
+            Event.objects.filter(recent, ack_code__isnull=False).values_list("ack_code", flat=True)
+        )
+        code = next(n for n in range(1, len(taken) + 2) if n not in taken)
+        try:
+            with transaction.atomic():
+                Event.objects.filter(pk=event.pk).update(ack_code=code)
+        except IntegrityError:
+            continue
+        event.ack_code = code
+    return event.ack_code
+
+
+def page_content(event: Event) -> PageContent:
+    return PageContent(
+        summary=event.summary,
+        market=event.market,
+        program=event.program,
+        mw=event.mw,
+        location=event.location,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        respond_by=event.respond_by,
+        ack_code=str(event.ack_code or ""),
+        test=event.test,
+        team=event.team.name or event.team.slug,
+        severity=event.severity,
+    )
+
+
+def stop_paging(
+    *, event: Event, message: str, tell: bool, actor: Person | None, at: datetime
+) -> None:
+    """The event has left `triggered`: nothing more goes out about it. Pending pages are
+    cancelled, its Slack messages say what happened, and — when `tell` — everyone who got an
+    SMS page gets one short status SMS (the person who answered by SMS gets theirs from the
+    reply handler)."""
+    reference = str(event.pk)
+    Event.objects.filter(pk=event.pk).update(next_step_at=None, step_queued_at=None)
+    notifications.cancel_pending(reference=reference, reason=message)
+    local = at.astimezone(event.team.tz)
+    notifications.update_slack_messages(
+        reference=reference, text=f"*{event.summary}*\n{message} at {local:%H:%M %Z}"
+    )
+    if not tell:
+        return
+    texted = (
+        Person.objects.filter(
+            notifications__reference=reference,
+            notifications__kind=Notification.Kind.PAGE,
+            notifications__channel=Channel.SMS,
+            notifications__sent_at__isnull=False,
+        )
+        .exclude(pk=actor.pk if actor else None)
+        .distinct()
+    )
+    code = f"{event.ack_code}: " if event.ack_code else ""
+    for person in texted:
+        notifications.send_status(
+            person=person,
+            channel=Channel.SMS,
+            text=f"{code}{message}. {event.summary}"[:160],
+            reference=reference,
+        )

@@ -14,16 +14,15 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django_q.tasks import async_task
 
 from edrops.models import Event, EventRevision, Integration, SenderStatus, Source, TimelineEntry
+from edrops.services import escalation
 from edrops.services.life import record_life
 from rosters.models import Team
 from rosters.selectors import ack_sla
 
 logger = logging.getLogger(__name__)
 
-ESCALATION_TASK = "edrops.tasks.run_escalation_step"
 CLOSING = {
     SenderStatus.CANCELLED: Event.Status.CANCELLED,
     SenderStatus.COMPLETED: Event.Status.RESOLVED,
@@ -152,6 +151,8 @@ def _create(*, source: Source, data: EventInput, now: datetime) -> Event:
     )
     if closed_as:
         _mark_closed_by_source(event=event, source=source, now=now)
+    else:
+        escalation.arm_first_step(event=event, now=now)
     event.save(force_insert=True)
     EventRevision.objects.create(
         event=event,
@@ -172,7 +173,7 @@ def _create(*, source: Source, data: EventInput, now: datetime) -> Event:
         entries.append(_entry(event, now, _closing_kind(closed_as), "arrived closed; nobody paged"))
     TimelineEntry.objects.bulk_create(entries)
     if not closed_as:
-        _enqueue_first_step(event)
+        escalation.queue_step(event=event)
     return event
 
 
@@ -191,6 +192,7 @@ def _revise(*, event: Event, source: Source, data: EventInput, now: datetime) ->
         revision = data.revision
 
     was_open = event.is_open
+    was_triggered = event.status == Event.Status.TRIGGERED
     for name in _REVISABLE:
         value = getattr(data, name)
         if value is not None:
@@ -215,7 +217,7 @@ def _revise(*, event: Event, source: Source, data: EventInput, now: datetime) ->
         event.acknowledged_by_name = event.acknowledged_via = ""
         event.closed_at = event.closed_by = None
         event.closed_by_name = event.closed_via = ""
-        event.escalation_requested_at = None
+        escalation.arm_first_step(event=event, now=now)
         entries[0].detail += "; the event is open again"
     event.save()
     EventRevision.objects.create(
@@ -223,7 +225,15 @@ def _revise(*, event: Event, source: Source, data: EventInput, now: datetime) ->
     )
     TimelineEntry.objects.bulk_create(entries)
     if reopened:
-        _enqueue_first_step(event)
+        escalation.queue_step(event=event)
+    elif closed_as and was_open:
+        escalation.stop_paging(
+            event=event,
+            message=f"{data.status} by {source.name}",
+            tell=was_triggered,
+            actor=None,
+            at=now,
+        )
     return IngestResult(event=event, created=False, changed=True)
 
 
@@ -248,8 +258,3 @@ def _entry(event: Event, at: datetime, kind: TimelineEntry.Kind, detail: str) ->
     return TimelineEntry(
         event=event, at=at, kind=kind, channel=TimelineEntry.Channel.API, detail=detail[:1024]
     )
-
-
-def _enqueue_first_step(event: Event) -> None:
-    # Inside the caller's transaction: the task row commits with the event, or not at all.
-    async_task(ESCALATION_TASK, str(event.id))

@@ -1,7 +1,7 @@
 """People, how to reach them, and the teams they belong to."""
 
 import secrets
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -89,6 +89,15 @@ class Person(models.Model):
         if self.work_starts <= self.work_ends:
             return self.work_starts <= local < self.work_ends
         return local >= self.work_starts or local < self.work_ends  # overnight, e.g. 22:00-06:00
+
+    def next_working_start(self, at: datetime) -> datetime:
+        """`at` if they are working then, else when their working hours next begin (local
+        wall-clock time, so a DST change doesn't move it)."""
+        if self.is_working(at):
+            return at
+        local = at.astimezone(self.tz)
+        day = local.date() if local.time() < self.work_starts else local.date() + timedelta(days=1)
+        return datetime.combine(day, self.work_starts, tzinfo=self.tz)
 
 
 class ContactRule(models.Model):

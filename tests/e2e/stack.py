@@ -155,10 +155,11 @@ class Stack:
         return base_env(self.database_url, PUBLIC_BASE_URL=self.base_url, **self.env_extra)
 
     def start(self, *names: str) -> None:
+        """Start processes by kind; `clock#2` is a second clock beside the first."""
         for name in names:
             log = open(self.logdir / f"{name}.log", "ab")  # noqa: SIM115 -- lives with the process
             self.procs[name] = subprocess.Popen(
-                COMMANDS[name](self.port),
+                COMMANDS[name.split("#")[0]](self.port),
                 cwd=REPO,
                 env=self.env(),
                 stdout=log,

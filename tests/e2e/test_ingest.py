@@ -25,8 +25,7 @@ def escalation_requested(stack) -> str:
         "shell",
         "-v0",
         "-c",
-        "from edrops.models import Event; "
-        "print(Event.objects.get().escalation_requested_at or '', end='')",
+        "from edrops.models import Event; print(Event.objects.get().last_step_at or '', end='')",
     )
 
 

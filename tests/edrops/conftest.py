@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from edrops import services
 from tests.factories import PersonFactory, TeamFactory
+from tests.fakes.fixtures import slack, twilio  # noqa: F401 -- fixtures
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "edrops" / "api" / "examples"
 DATA = Path(__file__).resolve().parents[1] / "data"

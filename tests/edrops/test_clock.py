@@ -1,4 +1,6 @@
 import threading
+import time
+from datetime import timedelta
 
 import pytest
 
@@ -42,3 +44,20 @@ def test_a_failing_tick_does_not_kill_the_clock(monkeypatch):
     clock.run(stop=stop, interval=0.01)
 
     assert len(calls) == 2
+
+
+def test_the_clock_wakes_for_work_due_before_its_next_tick(monkeypatch):
+    """A step due 50 ms from now is not left waiting for a tick a whole interval away."""
+    ticks = []
+    stop = threading.Event()
+
+    def tick_with_work_due_soon(now):
+        ticks.append(time.monotonic())
+        if len(ticks) == 2:
+            stop.set()
+        return clock.TickReport(next_due=now + timedelta(milliseconds=50))
+
+    monkeypatch.setattr(clock, "tick", tick_with_work_due_soon)
+    clock.run(stop=stop, interval=30)
+
+    assert ticks[1] - ticks[0] < 5, "woke for the due work, not after the 30 s interval"

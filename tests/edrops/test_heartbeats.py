@@ -13,7 +13,8 @@ from rest_framework.test import APIClient
 from edrops import clock, selectors, services
 from edrops.models import Event, Source, TimelineEntry
 from tests.edrops.conftest import example
-from tests.factories import TeamFactory
+from tests.factories import ContactRuleFactory, PersonFactory, TeamFactory
+from tests.fakes.queue import run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +87,7 @@ def escalation_tasks_for(event: Event) -> int:
         1
         for q in OrmQ.objects.all()
         if q.task["func"] == "edrops.tasks.run_escalation_step"
-        and q.task["args"] == (str(event.id),)
+        and q.task["args"][0] == str(event.id)
     )
 
 
@@ -107,6 +108,31 @@ def test_a_silent_source_pages_its_team_at_its_deadline_and_not_a_second_before(
     assert alarm.integration == "edrops"
     assert alarm.created_at == deadline
     assert escalation_tasks_for(alarm) == 1, "its team is paged like for any event"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_alice_is_texted_when_the_feed_goes_silent_and_told_when_it_is_back(twilio, now):
+    alice = PersonFactory(handle="alice", phone="+13125550101", timezone="America/Chicago")
+    ContactRuleFactory(person=alice, channel="sms")
+    team = TeamFactory(slug="grid-ops", timezone="America/Chicago", members=[alice])
+    _, token = services.upsert_source(
+        name="miso-dispatch", team=team, heartbeat_interval=5 * MIN, heartbeat_grace=MIN
+    )
+    sender = APIClient()
+    sender.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    tick(now, T0 + 6 * MIN)
+    run_queued_tasks()
+    twilio.expect_sms(
+        to=alice.phone, containing="miso-dispatch silent since 14:00 CST (no heartbeat for 6 min)"
+    )
+
+    heartbeat(sender, now, T0 + 9 * MIN)
+    run_queued_tasks()
+    twilio.expect_sms(to=alice.phone, containing="resolved by source:miso-dispatch via heartbeat")
+    tick(now, T0 + 15 * MIN - SEC)  # alive until its next deadline
+    run_queued_tasks()
+    twilio.expect_nothing_more()
 
 
 def test_the_alarm_takes_the_sources_heartbeat_severity(miso, now):

@@ -46,7 +46,7 @@ def test_a_new_dispatch_is_committed_with_its_first_escalation_step_queued(sende
     assert event.resources == ["LMR-AMIL-0031", "LMR-AMIL-0032"]
     assert event.details["max_gen_step"] == "Event Step 2"
     assert event.respond_by == received + timedelta(minutes=10)
-    assert [t["args"] for t in escalation_tasks()] == [(str(event.id),)]
+    assert [t["args"] for t in escalation_tasks()] == [(str(event.id), 0, 0)]
     assert list(event.timeline.values_list("kind", flat=True)) == ["received"]
 
 

@@ -127,22 +127,6 @@ def test_an_unknown_event_is_404(responder):
     assert responder.get("/api/v1/events/3f1c9a4e-2b7d-4c1e-9f0a-6d2b8e5c7a10").status_code == 404
 
 
-def test_the_first_escalation_step_records_that_escalation_is_due(dispatch):
-    from edrops import tasks
-
-    assert tasks.run_escalation_step(dispatch) is True
-    assert Event.objects.get(pk=dispatch).escalation_requested_at is not None
-
-
-def test_the_first_escalation_step_does_nothing_once_acknowledged(responder, dispatch):
-    from edrops import tasks
-
-    responder.post(f"/api/v1/events/{dispatch}/acknowledge")
-
-    assert tasks.run_escalation_step(dispatch) is False
-    assert Event.objects.get(pk=dispatch).escalation_requested_at is None
-
-
 def test_the_api_documents_itself_with_dispatch_examples(client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     post = schema["paths"]["/api/v1/events"]["post"]

@@ -3,6 +3,7 @@
 import base64
 import re
 import secrets
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ class Sms:
     body: str
     status_callback: str
     seen: bool = False
+    received_at: float = field(default_factory=time.time)  # wall clock, for bench/
 
     def __str__(self) -> str:
         return f"  SMS to {self.to}: {self.body!r}"

@@ -72,3 +72,14 @@ def test_a_persons_own_rules_are_used_in_their_order():
         ("slack", timedelta(0)),
         ("voice", timedelta(minutes=2)),
     ]
+
+
+def test_outside_working_hours_the_next_start_is_the_next_local_morning():
+    alice = person(work_starts=time(8), work_ends=time(18))
+    evening = datetime(2026, 7, 14, 23, 30, tzinfo=UTC)  # 18:30 CDT
+    early = datetime(2026, 7, 14, 10, 0, tzinfo=UTC)  # 05:00 CDT
+    at_work = datetime(2026, 7, 14, 15, 0, tzinfo=UTC)  # 10:00 CDT
+
+    assert alice.next_working_start(evening).isoformat() == "2026-07-15T08:00:00-05:00"
+    assert alice.next_working_start(early).isoformat() == "2026-07-14T08:00:00-05:00"
+    assert alice.next_working_start(at_work) == at_work

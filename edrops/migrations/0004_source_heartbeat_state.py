@@ -17,7 +17,7 @@ def arm_existing_monitors(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('edrops', '0002_sources_events'),
+        ('edrops', '0003_escalation_state'),
         ('rosters', '0002_rotations_escalation'),
     ]
 

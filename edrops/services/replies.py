@@ -1,0 +1,139 @@
+"""What a reply means: an SMS ("4", "ack 4", "a 4", "ack", "ack all"), key 1 on a call, or the
+Slack button. `notifications` records the reply and hands its id up (NOTIFICATIONS_REPLY_TASK);
+this turns it into acknowledgements through the one `acknowledge` path, and answers an SMS
+with what happened."""
+
+import logging
+import re
+import uuid
+from datetime import datetime
+
+from django.db.models import Q
+
+from edrops.models import Event, TimelineEntry
+from edrops.services.acknowledgement import acknowledge
+from edrops.services.timeline import append_timeline
+from notifications import services as notifications
+from notifications.models import Channel, InboundReply, Notification
+from rosters.models import Person
+
+log = logging.getLogger(__name__)
+
+# Case and spaces don't matter: "ACK 4", " a4 ", "4".
+SMS_CODE = re.compile(r"^(?:(?:ack|a)\s*)?(\d{1,6})$")
+SMS_NEWEST = {"ack", "a"}
+SMS_ALL = {"ack all", "a all", "ackall"}
+HELP = "Reply with the event's code to acknowledge it (e.g. 4), 'ack' for the newest, 'ack all'."
+
+
+def handle_reply(*, reply_id: int, now: datetime) -> list[str]:
+    """Act on one inbound reply; returns what was answered (for logs and tests)."""
+    reply = InboundReply.objects.select_related("person", "notification__person").get(pk=reply_id)
+    person = reply.person or (reply.notification.person if reply.notification else None)
+    if person is None:
+        # Not someone on the roster: nobody to act as, and no reason to text a stranger.
+        log.warning("reply from unknown %s %s ignored: %r", reply.channel, reply.sender, reply.text)
+        return []
+    if reply.channel == Channel.SMS:
+        return _sms(reply, person, now)
+    if reply.channel == Channel.VOICE:
+        if reply.text.strip() != "1":
+            return []
+        events = _events(reply.notification.references if reply.notification else [])
+        return [
+            _acknowledge(e, person, Channel.VOICE, "pressed 1 on the call", now) for e in events
+        ]
+    if reply.channel == Channel.SLACK:
+        if reply.action == "acknowledge":
+            references = [reply.text]
+        elif reply.action == "acknowledge_all" and reply.notification:
+            references = reply.notification.references
+        else:
+            return []
+        return [
+            _acknowledge(e, person, Channel.SLACK, "clicked Acknowledge", now)
+            for e in _events(references)
+        ]
+    return []
+
+
+def _sms(reply: InboundReply, person: Person, now: datetime) -> list[str]:
+    text = " ".join(reply.text.lower().split())
+    sent_to_them = Q(pk__in=_event_ids(_references_sent_to(person)))
+    paged_to_them = Event.objects.filter(sent_to_them, status__in=Event.OPEN).order_by(
+        "-created_at"
+    )
+    if text in SMS_NEWEST:
+        events = _newest_open_sent_to(person)
+        if not events:
+            return [_answer(person, "Nothing open was sent to you. " + HELP)]
+    elif text in SMS_ALL:
+        events = list(paged_to_them.filter(status=Event.Status.TRIGGERED))
+        if not events:
+            return [_answer(person, "Nothing sent to you is waiting for an acknowledgement.")]
+    elif match := SMS_CODE.match(text):
+        code = int(match.group(1))
+        # Theirs to answer: paged to them, or for a team they are on.
+        events = list(
+            Event.objects.filter(
+                sent_to_them | Q(team__members=person), ack_code=code, status__in=Event.OPEN
+            ).distinct()
+        )
+        if not events:
+            return [_answer(person, f"No open event has code {code}. {HELP}")]
+    else:
+        return [_answer(person, f"Sorry, {reply.text.strip()[:40]!r} isn't a command. {HELP}")]
+    said = f"replied {reply.text.strip()[:40]!r}"
+    results = [_acknowledge(event, person, Channel.SMS, said, now) for event in events]
+    return [_answer(person, " ".join(results)[:320])]
+
+
+def _acknowledge(event: Event, person: Person, via: str, said: str, now: datetime) -> str:
+    append_timeline(
+        event=event, at=now, kind=TimelineEntry.Kind.REPLY, person=person, channel=via, detail=said
+    )
+    result = acknowledge(event=event, by=person, via=via, at=now)
+    code = f"{event.ack_code}: " if event.ack_code else ""
+    return f"{code}{result.message}."
+
+
+def _answer(person: Person, text: str) -> str:
+    notifications.send_status(person=person, channel=Channel.SMS, text=text)
+    return text
+
+
+def _newest_open_sent_to(person: Person) -> list[Event]:
+    """The open event of the latest page to them (by the page, not the event: "ack" answers
+    the message on their screen)."""
+    recent = list(
+        Notification.objects.filter(person=person, kind=Notification.Kind.PAGE)
+        .exclude(reference="")
+        .order_by("-id")
+        .values_list("reference", flat=True)[:50]
+    )
+    open_events = Event.objects.filter(pk__in=_event_ids(recent), status__in=Event.OPEN)
+    by_id = {str(event.pk): event for event in open_events}
+    return next(([by_id[r]] for r in recent if r in by_id), [])
+
+
+def _references_sent_to(person: Person) -> set[str]:
+    return set(
+        Notification.objects.filter(person=person, kind=Notification.Kind.PAGE)
+        .exclude(reference="")
+        .values_list("reference", flat=True)
+    )
+
+
+def _event_ids(references) -> list[uuid.UUID]:
+    """References are opaque strings to `notifications`; ours are event ids."""
+    ids = []
+    for reference in references:
+        try:
+            ids.append(uuid.UUID(reference))
+        except ValueError:
+            log.warning("a reply names %r, which is not an event id", reference)
+    return ids
+
+
+def _events(references: list[str]) -> list[Event]:
+    return list(Event.objects.filter(pk__in=_event_ids(references)).order_by("created_at"))
