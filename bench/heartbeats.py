@@ -119,7 +119,7 @@ def main() -> None:
             time.sleep(3)  # would a second alarm for any outage show up?
             rows = db.execute(query).fetchall()
             started = db.execute(
-                "SELECT count(*) FROM edrops_event WHERE escalation_requested_at IS NOT NULL"
+                "SELECT count(*) FROM edrops_event WHERE last_step_at IS NOT NULL"
             ).fetchone()[0]
     finally:
         for proc in procs:
@@ -172,7 +172,10 @@ def main() -> None:
             f"an outage: {duplicates}; first escalation steps run: {started} of {len(rows)}. "
             f"({len(earlier)} sources with 2-3 s deadlines had already alarmed while the "
             "processes started, counted from their creation; the measured heartbeat resolved "
-            f"{earlier.count('resolved')} of them.) Goal: within about a second.",
+            f"{earlier.count('resolved')} of them.) Goal: within about a second. The clock "
+            "sleeps until the next deadline (`selectors.next_silence_due`) when it comes before "
+            "the next whole second; with whole-second ticks alone (2026-11-29 00:13 run) "
+            "`raised` was p50 0.49 s, p99 0.99 s.",
             "",
             END,
         ]

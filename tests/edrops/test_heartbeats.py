@@ -135,6 +135,14 @@ def test_alice_is_texted_when_the_feed_goes_silent_and_told_when_it_is_back(twil
     twilio.expect_nothing_more()
 
 
+def test_the_clock_wakes_for_the_next_heartbeat_deadline_not_the_next_whole_second(
+    miso, sender, now
+):
+    heartbeat(sender, now, T0 + 1 * MIN + 300 * timedelta(milliseconds=1))
+    report = clock.tick(now.move(T0 + 2 * MIN))
+    assert report.next_due == T0 + 7 * MIN + timedelta(milliseconds=300)
+
+
 def test_the_alarm_takes_the_sources_heartbeat_severity(miso, now):
     Source.objects.filter(pk=miso.pk).update(heartbeat_severity="critical")
     tick(now, T0 + 6 * MIN)
