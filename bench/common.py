@@ -3,6 +3,7 @@
 import socket
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 
 def pct(values: list[float], p: float) -> float:
@@ -26,3 +27,18 @@ def wait_until(condition: Callable[[], object], *, timeout: float, what: str) ->
             pass
         time.sleep(0.2)
     raise SystemExit(f"timed out waiting for {what}")
+
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+def write_section(*, begin: str, end: str, section: str) -> None:
+    """Put `section` (which starts with `begin` and ends with `end`) into bench/RESULTS.md,
+    replacing that benchmark's previous section, and print it."""
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
+    if begin in text:
+        text = text[: text.index(begin)] + section + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    RESULTS.write_text(text)
+    print(section)

@@ -31,11 +31,10 @@ import psycopg
 import requests
 import yaml
 
-from bench.common import free_port, pct, wait_until
+from bench.common import free_port, pct, wait_until, write_section
 from tests.fakes import FakeTwilio
 
 REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "bench" / "RESULTS.md"
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 BEGIN, END = "<!-- bench/escalation: begin -->", "<!-- bench/escalation: end -->"
 STEPS = 5
@@ -209,13 +208,7 @@ def main() -> None:
         "",
         END,
     ])  # fmt: skip
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
-    print(section)
+    write_section(begin=BEGIN, end=END, section=section)
 
 
 if __name__ == "__main__":

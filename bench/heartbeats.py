@@ -17,7 +17,6 @@ import argparse
 import http.client
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -28,10 +27,9 @@ from pathlib import Path
 
 import psycopg
 
-from bench.common import free_port, pct, wait_until
+from bench.common import free_port, pct, wait_until, write_section
 
 REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "bench" / "RESULTS.md"
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 BEGIN, END = "<!-- bench/heartbeats: begin -->", "<!-- bench/heartbeats: end -->"
 
@@ -180,13 +178,7 @@ def main() -> None:
             END,
         ]
     )
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
-    if BEGIN in text:
-        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), section, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
-    print(section)
+    write_section(begin=BEGIN, end=END, section=section)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ import http.client
 import itertools
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -28,8 +27,9 @@ from pathlib import Path
 
 import psycopg
 
+from bench.common import write_section
+
 REPO = Path(__file__).resolve().parents[2]
-RESULTS = REPO / "bench" / "RESULTS.md"
 EXAMPLE = json.loads((REPO / "edrops" / "api" / "examples" / "miso-lmr-dispatch.json").read_text())
 TOKEN = "bench-source-token"  # noqa: S105 -- a throwaway database's source
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -190,13 +190,7 @@ def main() -> None:
             END,
         ]
     )
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
-    if BEGIN in text:
-        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), section, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
-    print(section)
+    write_section(begin=BEGIN, end=END, section=section)
 
 
 if __name__ == "__main__":

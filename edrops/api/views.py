@@ -139,10 +139,14 @@ class EventDetailView(PersonView):
         return Response(EventDetailOut(self.event(event_id)).data)
 
 
-class AcknowledgeView(PersonView):
+class EventActionView(PersonView):
+    """POST .../acknowledge and .../resolve: the one service path, as the logged-in person."""
+
+    perform = None  # services.acknowledge or services.resolve
+
     @extend_schema(request=None, responses=EventDetailOut)
     def post(self, request, event_id):
-        services.acknowledge(
+        type(self).perform(
             event=self.event(event_id),
             by=person_of(request.user),
             user=request.user,
@@ -152,17 +156,12 @@ class AcknowledgeView(PersonView):
         return Response(EventDetailOut(self.event(event_id)).data)
 
 
-class ResolveView(PersonView):
-    @extend_schema(request=None, responses=EventDetailOut)
-    def post(self, request, event_id):
-        services.resolve(
-            event=self.event(event_id),
-            by=person_of(request.user),
-            user=request.user,
-            via=self.channel(request),
-            at=timezone.now(),
-        )
-        return Response(EventDetailOut(self.event(event_id)).data)
+class AcknowledgeView(EventActionView):
+    perform = staticmethod(services.acknowledge)
+
+
+class ResolveView(EventActionView):
+    perform = staticmethod(services.resolve)
 
 
 class PagerDutyEnqueueView(APIView):

@@ -8,7 +8,6 @@ import pytest
 import requests
 
 from tests.e2e.stack import MANAGE, REPO, wait_for
-from tests.fakes import FakeSlack, FakeTwilio
 
 pytestmark = pytest.mark.e2e
 
@@ -43,44 +42,32 @@ def schedule(stack) -> None:
     )
 
 
-def test_pages_reach_alice_through_twilio_and_slack_and_her_replies_come_back(stack):
-    twilio = FakeTwilio(public_base_url=stack.base_url)
-    slack = FakeSlack(public_base_url=stack.base_url)
-    stack.env_extra.update(
-        TWILIO_ACCOUNT_SID=twilio.account_sid,
-        TWILIO_AUTH_TOKEN=twilio.auth_token,
-        TWILIO_FROM_NUMBER=twilio.number,
-        TWILIO_API_URL=twilio.url,
-        SLACK_BOT_TOKEN=slack.token,
-        SLACK_SIGNING_SECRET=slack.signing_secret,
-        SLACK_API_URL=slack.api_url,
-        NOTIFICATIONS_REPLY_TASK="tests.notifications.engine_stand_in.reply_received",
+def test_pages_reach_alice_through_twilio_and_slack_and_her_replies_come_back(stack, phones):
+    twilio, slack = phones
+    stack.env_extra["NOTIFICATIONS_REPLY_TASK"] = (
+        "tests.notifications.engine_stand_in.reply_received"
     )
-    try:
-        stack.start("web", "worker", "clock")
-        schedule(stack)
+    stack.start("web", "worker", "clock")
+    schedule(stack)
 
-        sms = twilio.expect_sms(to=ALICE, containing="Reply 4 to ack.", timeout=20)
-        assert twilio.deliver_sms(sms, "delivered").status_code == 204
+    sms = twilio.expect_sms(to=ALICE, containing="Reply 4 to ack.", timeout=20)
+    assert twilio.deliver_sms(sms, "delivered").status_code == 204
 
-        call = twilio.expect_call(to=ALICE, timeout=20)  # queued by the clock when due
-        assert "acknowledgement is recorded" in twilio.press_key(call, "1")
-        assert twilio.complete_call(call, "completed").status_code == 204
+    call = twilio.expect_call(to=ALICE, timeout=20)  # queued by the clock when due
+    assert "acknowledgement is recorded" in twilio.press_key(call, "1")
+    assert twilio.complete_call(call, "completed").status_code == 204
 
-        slack.expect_message(to="C0GRIDOPS", containing="curtail 12.5 MW", timeout=20)
-        direct = slack.expect_message(to="U0ALICE", containing="curtail 12.5 MW", timeout=20)
-        assert slack.click_acknowledge(direct, user_id="U0ALICE").status_code == 200
+    slack.expect_message(to="C0GRIDOPS", containing="curtail 12.5 MW", timeout=20)
+    direct = slack.expect_message(to="U0ALICE", containing="curtail 12.5 MW", timeout=20)
+    assert slack.click_acknowledge(direct, user_id="U0ALICE").status_code == 200
 
-        assert twilio.reply_sms(from_=ALICE, body="4").status_code == 200
-        # The reply went up to the (stand-in) engine task in the worker, which answered by SMS.
-        twilio.expect_sms(to=ALICE, containing="4: acknowledged by alice via sms", timeout=20)
+    assert twilio.reply_sms(from_=ALICE, body="4").status_code == 200
+    # The reply went up to the (stand-in) engine task in the worker, which answered by SMS.
+    twilio.expect_sms(to=ALICE, containing="4: acknowledged by alice via sms", timeout=20)
 
-        assert twilio.reply_sms(from_=ALICE, body="4", auth_token="forged").status_code == 403
-        twilio.expect_nothing_more()
-        slack.expect_nothing_more()
-    finally:
-        twilio.close()
-        slack.close()
+    assert twilio.reply_sms(from_=ALICE, body="4", auth_token="forged").status_code == 403
+    twilio.expect_nothing_more()
+    slack.expect_nothing_more()
 
 
 def test_without_credentials_every_page_is_shown_at_outbox(stack):
