@@ -9,7 +9,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -140,7 +140,7 @@ def _create(*, source: Source, data: EventInput, now: datetime) -> Event:
         program=data.program or "",
         starts_at=data.starts_at,
         ends_at=data.ends_at,
-        respond_by=data.respond_by or default_respond_by(team=team, received_at=now),
+        respond_by=data.respond_by,
         mw=data.mw,
         location=data.location or "",
         resources=data.resources or [],
@@ -153,6 +153,13 @@ def _create(*, source: Source, data: EventInput, now: datetime) -> Event:
         _mark_closed_by_source(event=event, source=source, now=now)
     else:
         escalation.arm_first_step(event=event, now=now)
+    if event.respond_by is None:
+        # The policy snapshot has the team's ack_sla: no second look at the policy.
+        event.respond_by = (
+            now + timedelta(seconds=event.policy["ack_sla"])
+            if event.policy
+            else default_respond_by(team=team, received_at=now)
+        )
     event.save(force_insert=True)
     EventRevision.objects.create(
         event=event,
