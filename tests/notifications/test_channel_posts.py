@@ -196,3 +196,14 @@ def test_without_credentials_channel_posts_land_in_the_outbox_and_its_page_shows
 def test_a_notification_is_for_a_person_or_a_slack_channel_never_neither(alice):
     with pytest.raises(IntegrityError):
         Notification.objects.create(channel=Channel.SMS, due_at=timezone.now())
+
+
+def test_the_admin_lists_and_shows_a_channel_post(settings, admin_client, miso):
+    settings.SLACK_BOT_TOKEN = ""
+    post = post_page(miso)
+    run_queued_tasks()
+
+    listing = admin_client.get("/admin/notifications/notification/").content.decode()
+    assert '<td class="field-addressee">C0MARKETS</td>' in listing
+    page = admin_client.get(f"/admin/notifications/notification/{post.pk}/change/").content
+    assert b"outbox (C0MARKETS)" in page  # its log
