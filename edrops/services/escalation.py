@@ -6,7 +6,8 @@ this, every hop committed with the state it changes:
 
     ingest ──(same transaction)──► step task (0, 0)
     step task: lock the event; still triggered and still at (step, pass)? page the step's
-               recipients (one Notification per person and contact rule), arm the next step
+               recipients (one Notification per person and contact rule, one post per
+               `slack:` channel), arm the next step; none left: tell the team's channel
     clock:     claim events whose next_step_at has come (compare-and-set, SKIP LOCKED) and
                queue their step task
     acknowledge / resolve / cancellation: the status leaves `triggered`, so a step task that
