@@ -19,7 +19,7 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = [
         "id",
         "created_at",
-        "person",
+        "addressee",
         "channel",
         "kind",
         "state",
@@ -27,14 +27,19 @@ class NotificationAdmin(admin.ModelAdmin):
         "reference",
     ]
     list_filter = ["state", "channel", "kind", "via_outbox"]
-    search_fields = ["reference", "person__handle", "provider_id", "text"]
+    search_fields = ["reference", "person__handle", "slack_channel", "provider_id", "text"]
     raw_id_fields = ["person", "held_in"]
+    list_select_related = ["person"]
     readonly_fields = [f.name for f in Notification._meta.fields]
     inlines = [LogInline]
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="to", ordering="person__handle")
+    def addressee(self, notification: Notification) -> str:
+        return notification.addressee
 
 
 @admin.register(InboundReply)

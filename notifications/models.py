@@ -1,8 +1,10 @@
 """What was sent to whom, how it went, and what came back.
 
 A Notification is one message to one person over one channel about one opaque `reference`
-(the engine uses an event's UUID; this app never looks inside it). Its state only moves
-forward through compare-and-set updates, so any number of workers and clocks can share it:
+(the engine uses an event's UUID; this app never looks inside it) — or, as a *channel post*,
+one Slack message to a channel for nobody in particular (`person` empty, `slack_channel` set).
+Its state only moves forward through compare-and-set updates, so any number of workers and
+clocks can share it:
 
     pending ──claim──► sending ──► sent ──► delivered
        ▲                  │          └────► failed      (provider said undelivered / not reached)
@@ -11,7 +13,10 @@ forward through compare-and-set updates, so any number of workers and clocks can
     pending ─────────────────────► suppressed           (over a limit, or cancelled by the engine)
 """
 
+from zoneinfo import ZoneInfo
+
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from rosters.models import Channel, Person
@@ -20,6 +25,16 @@ __all__ = ["Channel", "InboundReply", "Notification", "NotificationLog", "Outbox
 
 
 class Notification(models.Model):
+    """One message, and everything that happened to it.
+
+    A channel post (a step's `slack:CHANNEL` target, a notice to a team's channel) is the same
+    row with `person` empty and `slack_channel` set, rather than a model of its own: it goes
+    through the same queue, claim, retries, outbox, log and timeline, and its Slack message is
+    updated with the event's others. What differs is small and keyed on `person` being empty:
+    times are shown in `time_zone` (the team's, given by the engine), per-person limits don't
+    apply, and a failure has no next contact rule to move forward.
+    """
+
     class Kind(models.TextChoices):
         PAGE = "page", "page"
         BUNDLE = "bundle", "bundle of held pages"
@@ -33,7 +48,14 @@ class Notification(models.Model):
         FAILED = "failed"
         SUPPRESSED = "suppressed"
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notifications")
+    person = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        help_text="who it is for; empty for a post to a Slack channel",
+    )
     channel = models.CharField(max_length=16, choices=Channel.choices)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PAGE)
     reference = models.CharField(
@@ -41,6 +63,12 @@ class Notification(models.Model):
     )
     content = models.JSONField(default=dict, help_text="the PageContent it was rendered from")
     team_slack_channel = models.CharField(max_length=32, blank=True)
+    slack_channel = models.CharField(
+        max_length=32, blank=True, help_text="a channel post: the Slack channel it goes to"
+    )
+    time_zone = models.CharField(
+        max_length=64, blank=True, help_text="IANA; how a channel post shows times"
+    )
     text = models.TextField(blank=True, help_text="exactly what was sent")
     subject = models.CharField(max_length=255, blank=True)
     via_outbox = models.BooleanField(
@@ -75,9 +103,32 @@ class Notification(models.Model):
             models.Index(fields=["state", "due_at"], name="notification_due"),
             models.Index(fields=["person", "channel", "sent_at"], name="notification_sent"),
         ]
+        constraints = [
+            # For a person, or a Slack post to a channel: never both, never neither.
+            models.CheckConstraint(
+                condition=Q(person__isnull=False, slack_channel="")
+                | (Q(person__isnull=True, channel="slack") & ~Q(slack_channel="")),
+                name="notification_one_addressee",
+            ),
+            # A page goes to a channel once per reference (see schedule_channel_page).
+            models.UniqueConstraint(
+                fields=["reference", "slack_channel"],
+                condition=Q(kind="page", person__isnull=True),
+                name="channel_page_once",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.kind} #{self.pk} to {self.person} by {self.channel}: {self.state}"
+        return f"{self.kind} #{self.pk} to {self.addressee} by {self.channel}: {self.state}"
+
+    @property
+    def addressee(self) -> str:
+        return str(self.person) if self.person_id else self.slack_channel
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The reader's time zone: the person's, or the one given for a channel post."""
+        return self.person.tz if self.person_id else ZoneInfo(self.time_zone or "UTC")
 
     @property
     def references(self) -> list[str]:
@@ -104,7 +155,7 @@ class NotificationLog(models.Model):
 
 
 class SlackMessage(models.Model):
-    """A posted Slack message (team channel or DM), kept so it can be updated later."""
+    """A posted Slack message (a channel or a DM), kept so it can be updated later."""
 
     notification = models.ForeignKey(
         Notification, on_delete=models.CASCADE, related_name="slack_messages"

@@ -21,7 +21,7 @@ TIMELINE_KIND = {
 class TimelineEntry:
     at: datetime
     kind: str
-    person: str
+    person: str | None  # handle; None for a post to a Slack channel
     channel: str
     detail: str
     notification_id: int
@@ -43,7 +43,7 @@ def timeline(*, reference: str) -> list[TimelineEntry]:
         TimelineEntry(
             at=e.at,
             kind=TIMELINE_KIND[e.state],
-            person=e.notification.person.handle,
+            person=e.notification.person.handle if e.notification.person else None,
             channel="outbox" if e.notification.via_outbox else e.notification.channel,
             detail=e.detail,
             notification_id=e.notification_id,

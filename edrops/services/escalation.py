@@ -6,7 +6,8 @@ this, every hop committed with the state it changes:
 
     ingest ──(same transaction)──► step task (0, 0)
     step task: lock the event; still triggered and still at (step, pass)? page the step's
-               recipients (one Notification per person and contact rule), arm the next step
+               recipients (one Notification per person and contact rule, one post per
+               `slack:` channel), arm the next step; none left: tell the team's channel
     clock:     claim events whose next_step_at has come (compare-and-set, SKIP LOCKED) and
                queue their step task
     acknowledge / resolve / cancellation: the status leaves `triggered`, so a step task that
@@ -27,6 +28,7 @@ from django_q.tasks import async_task
 
 from edrops.models import Event, Severity, TimelineEntry
 from edrops.services.timeline import append_timeline
+from notifications import rendering
 from notifications import services as notifications
 from notifications.content import PageContent
 from notifications.models import Notification
@@ -127,18 +129,20 @@ def run_step(*, event_id: str, step_index: int, pass_index: int, now: datetime) 
     # out its `wait` would only waste the response window.
     while True:
         step = steps[event.step_index]
-        paged = _page_step(event, step, content, now)
+        paged, posted = _page_step(event, step, content, now)
+        reached = ", ".join(paged + posted) or "nobody"
         following = _following(event, steps)
         if following is None:
             event.paging = paged or event.paging
             _exhaust(event, now, "every step ran and nobody acknowledged")
-            return StepOutcome(True, f"paged {', '.join(paged) or 'nobody'}; steps exhausted")
+            return StepOutcome(True, f"paged {reached}; steps exhausted")
         wait = timedelta(seconds=step.get("wait") or 0)
         if following[0] == 0:
             wait = max(wait, REPEAT_FLOOR)
         event.step_index, event.pass_index = following
-        if paged:
-            event.paging = paged
+        # A Slack channel counts as reached: whoever watches it can press the button.
+        if paged or posted:
+            event.paging = paged or event.paging
             event.next_step_at = now + wait
             break
     event.last_step_at = now
@@ -153,7 +157,7 @@ def run_step(*, event_id: str, step_index: int, pass_index: int, now: datetime) 
             "paging",
         ]
     )
-    return StepOutcome(True, f"paged {', '.join(paged)}; next step at {event.next_step_at}")
+    return StepOutcome(True, f"paged {reached}; next step at {event.next_step_at}")
 
 
 def _following(event: Event, steps: list[dict]) -> tuple[int, int] | None:
@@ -165,8 +169,11 @@ def _following(event: Event, steps: list[dict]) -> tuple[int, int] | None:
     return None
 
 
-def _page_step(event: Event, step: dict, content: PageContent, now: datetime) -> list[str]:
-    """Schedule the step's pages; returns the handles it reached. Writes the timeline."""
+def _page_step(
+    event: Event, step: dict, content: PageContent, now: datetime
+) -> tuple[list[str], list[str]]:
+    """Schedule the step's pages; returns the handles and the Slack channels it reached.
+    Writes the timeline."""
     recipients = recipients_for_targets(team=event.team, targets=step["targets"], at=now)
     steps = event.policy["steps"]
     where = f"step {event.step_index + 1} of {len(steps)}"
@@ -190,17 +197,31 @@ def _page_step(event: Event, step: dict, content: PageContent, now: datetime) ->
         paged.append(person.handle)
         if plan[0][1] > now:
             notes.append(f"{person.handle} from {plan[0][1].astimezone(person.tz):%H:%M %Z}")
+    posted, already = [], []
+    for slack_channel in recipients.slack_channels:
+        post = notifications.schedule_channel_page(
+            slack_channel=slack_channel,
+            content=content,
+            reference=str(event.pk),
+            due_at=now,
+            tz=event.team.tz,
+        )
+        # None: an earlier step posted it, and its button still works.
+        (posted if post is not None else already).append(slack_channel)
     notes += [f"{t} reaches nobody now" for t in recipients.nobody]
     notes += [f"{t} no longer exists" for t in recipients.missing]
-    notes += [
-        f"{c}: posting to a Slack channel alone is not supported yet"
-        for c in recipients.slack_channels
-    ]
-    detail = f"{where}: paging {', '.join(paged)}" if paged else f"{where}: nobody to page"
+    did = []
+    if paged:
+        did.append(f"paging {', '.join(paged)}")
+    if posted:
+        did.append(f"posted to {', '.join(posted)}")
+    if already:
+        did.append(f"{', '.join(already)} already {'has' if len(already) == 1 else 'have'} it")
+    detail = f"{where}: {'; '.join(did) or 'nobody to page'}"
     if notes:
         detail += f" ({'; '.join(notes)})"
     append_timeline(event=event, at=now, kind=TimelineEntry.Kind.ESCALATED, detail=detail)
-    return paged
+    return paged, posted + already
 
 
 def _contact_plan(event: Event, person: Person, now: datetime) -> list[tuple[str, datetime]]:
@@ -224,7 +245,39 @@ def _exhaust(event: Event, now: datetime, why: str) -> StepOutcome:
         event=event, at=now, kind=TimelineEntry.Kind.ESCALATED, detail=f"escalation ended: {why}"
     )
     log.warning("escalation of %s ended unacknowledged: %s", event.pk, why)
+    if event.team.slack_channel:
+        notifications.send_channel_notice(
+            slack_channel=event.team.slack_channel,
+            text=exhausted_notice(event=event, why=why, now=now),
+            reference=str(event.pk),
+        )
     return StepOutcome(True, f"escalation ended: {why}")
+
+
+def exhausted_notice(*, event: Event, why: str, now: datetime) -> str:
+    """What the team channel is told when nobody acknowledged ("Nobody acknowledged MISO LMR
+    dispatch (12.5 MW in LRZ 4 at 14:00 CDT (in 1 h 45 min)) after 3 steps (2 passes). It is
+    still open: ..."), times in the team's zone. Rewritten like the event's other Slack
+    messages when someone acknowledges after all."""
+    content = page_content(event)
+    f = rendering.facts(content, tz=event.team.tz, now=now)
+    what = " ".join(filter(None, [f.amount, f"in {f.location}" if f.location else "", f.start]))
+    head = ("TEST " if event.test else "") + rendering.headline(content)
+    head += f" ({what})" if what else ""
+    steps = len(event.policy.get("steps") or [])
+    passes = int(event.policy.get("repeat") or 0) + 1
+    if steps:
+        said = (
+            f"Nobody acknowledged {head} after {_count(steps, 'step')} "
+            f"({_count(passes, 'pass', 'passes')})"
+        )
+    else:
+        said = f"Nobody was paged about {head}: {why}"
+    return f"{said}. It is still open: {event.summary}"
+
+
+def _count(n: int, one: str, many: str = "") -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def assign_ack_code(*, event: Event, now: datetime) -> int:

@@ -28,8 +28,11 @@ HELP = "Reply with the event's code to acknowledge it (e.g. 4), 'ack' for the ne
 
 def handle_reply(*, reply_id: int, now: datetime) -> list[str]:
     """Act on one inbound reply; returns what was answered (for logs and tests)."""
-    reply = InboundReply.objects.select_related("person", "notification__person").get(pk=reply_id)
-    person = reply.person or (reply.notification.person if reply.notification else None)
+    reply = InboundReply.objects.select_related("person").get(pk=reply_id)
+    # Who answered is who sent it (`notifications` resolved the sender, and a call's key press
+    # to the person called). Never the person a message was for: a Slack message in a channel
+    # is clicked by whoever reads it.
+    person = reply.person
     if person is None:
         # Not someone on the roster: nobody to act as, and no reason to text a stranger.
         log.warning("reply from unknown %s %s ignored: %r", reply.channel, reply.sender, reply.text)

@@ -7,6 +7,8 @@ from notifications.models import Channel, Notification, OutboxMessage, SlackMess
 
 def destinations(notification: Notification) -> list[str]:
     person = notification.person
+    if person is None:
+        return [notification.slack_channel]
     if notification.channel == Channel.SLACK:
         team = [notification.team_slack_channel] if notification.team_slack_channel else []
         return [*team, person.slack_user_id or f"@{person.handle}"]
@@ -19,7 +21,7 @@ def send(notification: Notification) -> Sent:
     to = [d for d in destinations(notification) if d]
     if not to:
         raise TransportError(
-            f"{notification.person} has no {notification.channel} address", permanent=True
+            f"{notification.addressee} has no {notification.channel} address", permanent=True
         )
     entries = [
         OutboxMessage.objects.create(
@@ -33,12 +35,13 @@ def send(notification: Notification) -> Sent:
     ]
     if notification.channel == Channel.SLACK:
         # Stand-ins for the Slack messages, so an update after an acknowledgement shows too.
+        channels = {notification.team_slack_channel, notification.slack_channel} - {""}
         for entry in entries:
             SlackMessage.objects.create(
                 notification=notification,
                 channel=entry.to,
                 ts=f"outbox-{entry.pk}",
-                is_direct=entry.to != notification.team_slack_channel,
+                is_direct=entry.to not in channels,
             )
     return Sent(provider_id=f"outbox-{entries[0].pk}", detail=f"outbox ({', '.join(to)})")
 

@@ -1,5 +1,6 @@
 """Slack through the Web API: one message per event in the team channel, and a DM to the person,
-each with an *Acknowledge* button; both kept (channel, ts) so they can be updated later."""
+each with an *Acknowledge* button; both kept (channel, ts) so they can be updated later. A
+channel post (no person) is the one message in its channel."""
 
 from django.conf import settings
 from slack_sdk import WebClient
@@ -47,7 +48,7 @@ def blocks_for(notification: Notification) -> list:
         content = PageContent.from_json(notification.content)
         _, blocks = rendering.render_slack(
             content,
-            tz=notification.person.tz,
+            tz=notification.tz,
             now=notification.sent_at,
             reference=notification.reference,
         )
@@ -75,25 +76,58 @@ def as_transport_error(error: SlackClientError | OSError) -> TransportError:
     return TransportError(f"slack {code}", permanent=code in PERMANENT_ERRORS)
 
 
+def page_posted_in(channel: str, *, reference: str) -> SlackMessage | None:
+    """The page about `reference` already in `channel` (one per event, however many are paged
+    and whether a person's page or a step's `slack:` target put it there)."""
+    return SlackMessage.objects.filter(
+        notification__reference=reference,
+        notification__kind=Notification.Kind.PAGE,
+        is_direct=False,
+        channel=channel,
+    ).first()
+
+
 def send(notification: Notification) -> Sent:
+    if notification.person_id is None:
+        return _post_to_channel(notification)
     person = notification.person
-    blocks = blocks_for(notification)
     team = notification.team_slack_channel
     posted = {m.is_direct: m for m in notification.slack_messages.all()}  # earlier attempts
-    # One message per event in the team channel, however many people are paged.
-    team_has_it = SlackMessage.objects.filter(
-        notification__reference=notification.reference, is_direct=False, channel=team
-    ).exists()
     targets = []
     if (
         team
         and notification.kind == Notification.Kind.PAGE
-        and not team_has_it
         and False not in posted
+        and not page_posted_in(team, reference=notification.reference)
     ):
         targets.append((team, False))
     if person.slack_user_id and True not in posted:
         targets.append((person.slack_user_id, True))
+    posted.update(_post(notification, targets))
+    if True not in posted:
+        raise TransportError(f"{person} has no Slack user id", permanent=True)
+    return Sent(provider_id=posted[True].ts)
+
+
+def _post_to_channel(notification: Notification) -> Sent:
+    channel = notification.slack_channel
+    if earlier := notification.slack_messages.first():  # posted by an earlier attempt
+        return Sent(provider_id=earlier.ts, detail=f"posted to {channel}")
+    if notification.kind == Notification.Kind.PAGE and (
+        there := page_posted_in(channel, reference=notification.reference)
+    ):
+        return Sent(provider_id=there.ts, detail=f"{channel} already has the page")
+    posted = _post(notification, [(channel, False)])
+    return Sent(provider_id=posted[False].ts, detail=f"posted to {channel}")
+
+
+def _post(notification: Notification, targets: list[tuple[str, bool]]) -> dict[bool, SlackMessage]:
+    """Post to each (channel, is_direct), keeping each message as soon as it is posted, so a
+    retry after a later target failed doesn't post it twice."""
+    if not targets:
+        return {}
+    blocks = blocks_for(notification)
+    posted = {}
     web = client()
     for channel, direct in targets:
         try:
@@ -108,9 +142,7 @@ def send(notification: Notification) -> Sent:
             ts=response["ts"],
             is_direct=direct,
         )
-    if True not in posted:
-        raise TransportError(f"{person} has no Slack user id", permanent=True)
-    return Sent(provider_id=posted[True].ts)
+    return posted
 
 
 def update(*, message: SlackMessage, text: str) -> None:

@@ -2,6 +2,8 @@
 
 schedule_page(*, person, channel, content, reference, due_at, team_slack_channel="")
 send_status(*, person, channel, text, reference="")
+schedule_channel_page(*, slack_channel, content, reference, due_at, tz) -> Notification | None
+send_channel_notice(*, slack_channel, text, reference="")
 cancel_pending(*, reference, reason) -> int
 enqueue_due(*, now) -> int                      (the clock, every tick)
 update_slack_messages(*, reference, text) -> int
@@ -13,7 +15,9 @@ from notifications.services.replies import record_reply, record_twilio_status
 from notifications.services.scheduling import (
     cancel_pending,
     enqueue_due,
+    schedule_channel_page,
     schedule_page,
+    send_channel_notice,
     send_status,
     update_slack_message,
     update_slack_messages,
@@ -25,7 +29,9 @@ __all__ = [
     "enqueue_due",
     "record_reply",
     "record_twilio_status",
+    "schedule_channel_page",
     "schedule_page",
+    "send_channel_notice",
     "send_status",
     "update_slack_message",
     "update_slack_messages",

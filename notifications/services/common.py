@@ -28,6 +28,8 @@ def move_on_to_next_rule(*, notification: Notification, why: str, now: datetime)
     reference goes now instead of after its delay. Returns how many were pulled forward."""
     if notification.kind == Notification.Kind.STATUS:
         return 0  # a lost status message is not a reason to page harder
+    if notification.person_id is None:
+        return 0  # a channel post: no person, so no next rule
     moved = 0
     for reference in notification.references:
         later = (

@@ -11,6 +11,9 @@ Send: outside any transaction (a provider call must not hold locks). Then record
   Retry-After), re-queued by the clock; after MAX_ATTEMPTS, `failed`;
 - permanent error (Twilio 21211, Slack channel_not_found): `failed` at once, and the person's
   next contact rule for the same reference is moved forward to now.
+
+A channel post (no person) is claimed, sent and recorded the same way, without the person's
+lock or limits (see `schedule_channel_page`).
 """
 
 from datetime import datetime, timedelta
@@ -54,14 +57,16 @@ def deliver(*, notification_id: int) -> str:
 
 
 def _claim(notification_id: int) -> tuple[Notification | None, str]:
-    person_id = (
-        Notification.objects.filter(pk=notification_id).values_list("person_id", flat=True).first()
-    )
-    if person_id is None:
+    row = Notification.objects.filter(pk=notification_id).values_list("person_id").first()
+    if row is None:
         return None, "gone"
-    # Serializes this person's deliveries (PostgreSQL; SQLite's IMMEDIATE transactions already
-    # serialize every writer), so the limits below are never overshot by a race.
-    list(Person.objects.select_for_update().filter(pk=person_id).values_list("pk"))
+    person_id = row[0]
+    if person_id is not None:
+        # Serializes this person's deliveries (PostgreSQL; SQLite's IMMEDIATE transactions
+        # already serialize every writer), so the limits below are never overshot by a race.
+        # A channel post has no person and no limit to count: the compare-and-set below is
+        # all the claim it needs.
+        list(Person.objects.select_for_update().filter(pk=person_id).values_list("pk"))
     # Read the time only now that we hold the lock: sends are stamped in the order they were
     # decided, so each decision counts every send decided before it.
     now = timezone.now()
@@ -73,7 +78,7 @@ def _claim(notification_id: int) -> tuple[Notification | None, str]:
     if notification is None:
         return None, "not pending, or not due yet"
 
-    if notification.kind in throttle.COUNTED_KINDS:
+    if person_id is not None and notification.kind in throttle.COUNTED_KINDS:
         verdict = throttle.check(person_id=person_id, channel=notification.channel, now=now)
         if not verdict.allowed:
             if notification.kind == Kind.BUNDLE:
@@ -155,7 +160,7 @@ def _compose_bundle(bundle: Notification) -> bool:
 
 
 def _render(notification: Notification, *, now: datetime) -> None:
-    tz = notification.person.tz
+    tz = notification.tz
     channel = notification.channel
     if notification.kind == Kind.STATUS:
         notification.text = rendering.render_status(channel, notification.content["text"])

@@ -1,8 +1,9 @@
 """Putting notifications on the queue, taking them off it, and the clock's safety net."""
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -73,6 +74,63 @@ def send_status(*, person: Person, channel: str, text: str, reference: str = "")
         now=now,
         person=person,
         channel=Channel(channel),
+        kind=Notification.Kind.STATUS,
+        reference=reference,
+        content={"text": text},
+        due_at=now,
+    )
+
+
+@transaction.atomic
+def schedule_channel_page(
+    *,
+    slack_channel: str,
+    content: PageContent,
+    reference: str,
+    due_at: datetime,
+    tz: ZoneInfo,
+) -> Notification | None:
+    """A page posted to a Slack channel for whoever watches it (an escalation step's
+    `slack:CHANNEL` target), with the same *Acknowledge* button (value: `reference`); times are
+    shown in `tz`. Returns None when that channel already has this page.
+
+    The limit: once per reference and channel — later steps and passes that name the channel
+    again find the first post (its button still works) instead of adding another. No count
+    limit beyond that: per-person limits exist to keep one phone from being silenced, while
+    a channel is read by many and every event in a storm should keep its own button. Bursts
+    are paced by Slack itself (about one post a second per channel): a 429 is retried after
+    its Retry-After like any Slack send."""
+    if Notification.objects.filter(
+        reference=reference, slack_channel=slack_channel, kind=Notification.Kind.PAGE
+    ).exists():
+        return None
+    try:
+        with transaction.atomic():  # a concurrent step may have just created it
+            return _create(
+                now=timezone.now(),
+                person=None,
+                slack_channel=slack_channel,
+                time_zone=tz.key,
+                channel=Channel.SLACK,
+                kind=Notification.Kind.PAGE,
+                reference=reference,
+                content=content.to_json(),
+                due_at=due_at,
+            )
+    except IntegrityError:
+        return None
+
+
+@transaction.atomic
+def send_channel_notice(*, slack_channel: str, text: str, reference: str = "") -> Notification:
+    """A short status message posted to a Slack channel now ("Nobody acknowledged ..."), never
+    throttled. Kept with `reference`, so update_slack_messages rewrites it with the rest."""
+    now = timezone.now()
+    return _create(
+        now=now,
+        person=None,
+        slack_channel=slack_channel,
+        channel=Channel.SLACK,
         kind=Notification.Kind.STATUS,
         reference=reference,
         content={"text": text},

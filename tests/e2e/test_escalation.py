@@ -211,6 +211,8 @@ def test_two_clocks_page_each_step_once(stack, running):
         twilio.expect_sms(to=phone, timeout=WAIT + 5)
     twilio.expect_call(to=BOB, timeout=5)
     slack.expect_message(to="U0ALICE", timeout=5)  # step 3 reaches Alice on Slack again
+    # The steps ran out: the team channel is told, once however many clocks.
+    slack.expect_message(to="C0GRIDOPS", containing="after 3 steps (1 pass)", timeout=5)
     time.sleep(2)
     twilio.expect_nothing_more()
     slack.expect_nothing_more()
