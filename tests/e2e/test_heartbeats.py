@@ -77,7 +77,7 @@ def test_a_feed_that_stops_pages_its_team_once_at_its_deadline_and_its_heartbeat
     [alarm] = wait_for(events, timeout=INTERVAL + GRACE + 10, what="the alarm", stack=stack)
     raised_at = datetime.fromisoformat(alarm["created_at"])
     assert re.fullmatch(
-        r"miso-dispatch silent since \d\d:\d\d CST \(no heartbeat for \d s\)", alarm["summary"]
+        r"miso-dispatch silent since \d\d:\d\d CST \(no heartbeat for \d+ s\)", alarm["summary"]
     ), alarm["summary"]
     assert (alarm["source"], alarm["team"], alarm["severity"]) == (
         "miso-dispatch",
@@ -85,9 +85,9 @@ def test_a_feed_that_stops_pages_its_team_once_at_its_deadline_and_its_heartbeat
         "high",
     )
     assert alarm["status"] == "triggered"
-    # Not early; and on the clock's next second, not django-q's 30 s schedule (the precise
-    # lateness is measured by bench/heartbeats.py).
-    assert deadline <= raised_at < deadline + timedelta(seconds=3), (deadline, raised_at)
+    # Not early; and from the clock, not django-q's 30 s schedule. The bound is loose on
+    # purpose (a loaded CI machine); the real lateness is measured by bench/heartbeats.py.
+    assert deadline <= raised_at < deadline + timedelta(seconds=15), (deadline, raised_at)
     twilio.expect_sms(to=ALICE, containing="miso-dispatch silent since", timeout=20)
 
     time.sleep(INTERVAL + GRACE + 2)  # another whole interval of silence: the same outage
