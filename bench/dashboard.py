@@ -49,7 +49,7 @@ from rosters.models import Person, Team  # noqa: E402
 
 def fill() -> None:
     team = Team.objects.create(slug="grid-ops", name="Grid Operations", timezone="America/Chicago")
-    source, _ = services.upsert_source(name="miso-dispatch", team=team, token="bench-token-1")
+    source, _ = services.upsert_source(name="miso-dispatch", team=team, token="bench-token-1")  # noqa: S106
     now = datetime.now(UTC)
     policy = {"steps": [{"wait": 120, "targets": ["rotation:primary"]}], "repeat": 0}
     for start in range(0, TOTAL, 5_000):
@@ -118,9 +118,9 @@ def main() -> None:
     started = time.perf_counter()
     fill()
     filled = time.perf_counter() - started
-    user = get_user_model().objects.create_user("alice", password="bench-pw-1")
+    user = get_user_model().objects.create_user("alice", password="bench-pw-1")  # noqa: S106
     Person.objects.create(handle="alice", name="Alice", timezone="America/Chicago", user=user)
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     page, page_queries = timed(client)
     fragment, fragment_queries = timed(client, HTTP_HX_REQUEST="true")

@@ -71,6 +71,8 @@ def escalation_stage(event: Event) -> Stage:
     label = f"step {step + 1} of {len(steps)}"
     if repeat:
         label += f" (pass {pass_ + 1} of {repeat + 1})"
+    if event.status != Event.Status.TRIGGERED:
+        return Stage(f"stopped at {label}", list(event.paging), over=True)
     return Stage(label, list(event.paging))
 
 

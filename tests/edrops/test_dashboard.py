@@ -19,6 +19,7 @@ from tests.rosters.factories import rotation
 pytestmark = pytest.mark.django_db
 
 MISO = example("miso-lmr-dispatch.json")
+THREE_STEPS = {"steps": [{"wait": 120, "targets": ["rotation:primary"]}] * 3, "repeat": 0}
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=ZoneInfo("UTC"))
 
 
@@ -61,7 +62,9 @@ def test_the_dashboard_asks_for_a_login_and_a_responder_without_staff_rights_can
 
 def test_an_open_event_shows_what_where_how_much_and_who_is_being_paged(sender, web):
     event = dispatch(sender, {**MISO, "test": True})
-    Event.objects.filter(pk=event.pk).update(paging=["alice", "bob"], last_step_at=timezone.now())
+    Event.objects.filter(pk=event.pk).update(
+        policy=THREE_STEPS, step_index=1, paging=["alice", "bob"], last_step_at=timezone.now()
+    )
 
     page = web.get("/").content.decode()
 
@@ -74,7 +77,7 @@ def test_an_open_event_shows_what_where_how_much_and_who_is_being_paged(sender, 
     assert "Triggered" in row
     deadline = re.search(r'data-respond-by="([^"]+)"', row).group(1)
     assert datetime.fromisoformat(deadline) == event.respond_by  # the countdown ticks from it
-    assert "paging alice, bob" in row
+    assert "step 1 of 3: paging alice, bob" in row
     assert "Acknowledge" in row
 
 
@@ -212,3 +215,16 @@ def test_silent_sources_are_flagged_on_the_board(source, web):
     source.save()
     page = web.get("/").content.decode()
     assert "miso-dispatch is silent" in page
+
+
+def test_once_acknowledged_the_event_page_says_where_escalation_stopped(sender, web):
+    event = dispatch(sender)
+    Event.objects.filter(pk=event.pk).update(
+        policy=THREE_STEPS, step_index=2, paging=["bob"], last_step_at=timezone.now()
+    )
+    web.post(f"/events/{event.pk}/acknowledge", {"next": "event"}, HTTP_X_CSRFTOKEN=csrf(web))
+
+    page = web.get(f"/events/{event.pk}").content.decode()
+
+    assert "stopped at step 2 of 3: last paged bob" in page
+    assert "paging bob" not in page

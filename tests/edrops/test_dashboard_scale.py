@@ -13,14 +13,15 @@ from edrops.models import Event
 
 pytestmark = pytest.mark.django_db
 
-TOTAL = 100_000
+TOTAL = 100_000  # closed ones; the open ones come on top
+SEED = 1_000
 OPEN = OPEN_LIMIT + 50  # more than the board shows, so the count query is exercised too
 # session, user, person, open page, open count, closed page, check-ins, sources; a few spare
 # for the session/messages machinery. What matters: the same number for 3 events or 100,000.
 MAX_QUERIES = 12
 
 
-def fill(*, source, total: int, open_: int) -> None:
+def fill(*, source, total: int, open_: int, name: str = "bulk") -> None:
     now = timezone.now()
     statuses = [Event.Status.TRIGGERED, Event.Status.ACKNOWLEDGED]
 
@@ -31,7 +32,7 @@ def fill(*, source, total: int, open_: int) -> None:
         return Event(
             source=source,
             team=source.team,
-            external_id=f"bulk-{i}",
+            external_id=f"{name}-{i}",
             summary=f"MISO LMR scheduling instruction {i}",
             market="MISO",
             program="LMR",
@@ -58,6 +59,32 @@ def fill(*, source, total: int, open_: int) -> None:
         Event.objects.bulk_create([event(i) for i in range(start, min(total, start + batch))])
 
 
+def copy_events(*, times: int) -> None:
+    """Every event `times` more times, in the database: 100,000 rows in a second or two
+    instead of the better part of a minute through Python objects."""
+    columns = [f.column for f in Event._meta.concrete_fields]
+    table = connection.ops.quote_name(Event._meta.db_table)
+    if connection.vendor == "postgresql":
+        new_id, series = "gen_random_uuid()", f"generate_series(1, {times}) AS copies(n)"
+        prefix = ""
+    else:  # SQLite keeps a UUID as 32 hex digits
+        new_id, series = "lower(hex(randomblob(16)))", "copies"
+        prefix = (
+            f"WITH RECURSIVE copies(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM copies "  # noqa: S608
+            f"WHERE n < {times}) "
+        )
+    picked = [
+        new_id if c == "id" else "external_id || '-' || n" if c == "external_id" else c
+        for c in columns
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Only our own column names and an int: nothing from outside.
+            f"{prefix}INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
+            f"SELECT {', '.join(picked)} FROM {table}, {series}"
+        )
+
+
 def board_queries(client) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as page:
         assert client.get("/").status_code == 200
@@ -74,7 +101,10 @@ def test_the_board_costs_the_same_few_queries_for_3_events_or_100000(
     few = board_queries(client)
 
     Event.objects.all().delete()
-    fill(source=source, total=TOTAL, open_=OPEN)
+    fill(source=source, total=SEED, open_=0)
+    copy_events(times=TOTAL // SEED - 1)
+    fill(source=source, total=OPEN, open_=OPEN, name="open")
+    assert Event.objects.count() == TOTAL + OPEN
     with django_assert_max_num_queries(MAX_QUERIES):
         page = client.get("/")
     many = board_queries(client)
