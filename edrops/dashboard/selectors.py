@@ -64,7 +64,12 @@ def escalation_stage(event: Event) -> Stage:
     if event.last_step_at is None:
         return Stage(f"step 1 of {len(steps)} due", [])
     if event.exhausted_at is not None:
-        return Stage("every step ran, nobody acknowledged", list(event.paging), over=True)
+        label = (
+            "every step ran, nobody acknowledged"
+            if event.status == Event.Status.TRIGGERED
+            else "stopped after every step had run"
+        )
+        return Stage(label, list(event.paging), over=True)
     step, pass_ = event.step_index - 1, event.pass_index
     if step < 0:
         step, pass_ = len(steps) - 1, pass_ - 1

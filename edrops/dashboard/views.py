@@ -2,14 +2,17 @@
 fragment. Thin: reads come from selectors, acknowledge/resolve from the one service path."""
 
 from datetime import timedelta
+from functools import wraps
 from urllib.parse import unquote
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required as django_login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from edrops import selectors as event_selectors
 from edrops import services
@@ -18,6 +21,21 @@ from edrops.models import Event
 from edrops.selectors.heartbeats import system_health
 from rosters.models import Team
 from rosters.selectors import on_call_for_teams, shifts
+
+
+def login_required(view):
+    """Django's, except that an htmx request (the board's poll, a button) whose session has
+    expired sends the whole page to the login, instead of the login form being swapped into
+    the board."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if request.htmx and not request.user.is_authenticated:
+            path = request.htmx.current_url_abs_path or request.get_full_path()
+            return HttpResponseClientRedirect(redirect_to_login(path)["Location"])
+        return django_login_required(view)(request, *args, **kwargs)
+
+    return guarded
 
 
 def _zone(request, *, person, team_zone: str | None = None):

@@ -60,6 +60,13 @@ def test_the_dashboard_asks_for_a_login_and_a_responder_without_staff_rights_can
     assert client.get("/").status_code == 200
 
 
+def test_when_the_session_ends_the_polling_board_sends_the_browser_to_the_login(client):
+    response = client.get("/", HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="http://testserver/")
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/accounts/login/?next=/"
+    assert b"Log in" not in response.content
+
+
 def test_an_open_event_shows_what_where_how_much_and_who_is_being_paged(sender, web):
     event = dispatch(sender, {**MISO, "test": True})
     Event.objects.filter(pk=event.pk).update(
