@@ -117,6 +117,12 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["-created_at"], name="event_newest_first"),
             models.Index(fields=["status", "-created_at"], name="event_status_newest"),
+            # The dashboard's "recently closed" list.
+            models.Index(
+                fields=["-closed_at"],
+                condition=models.Q(closed_at__isnull=False),
+                name="event_recently_closed",
+            ),
             # The clock's question every second: which armed steps are due?
             models.Index(
                 fields=["next_step_at"],

@@ -22,6 +22,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django_q.tasks import async_task
@@ -313,6 +314,7 @@ def page_content(event: Event) -> PageContent:
         test=event.test,
         team=event.team.name or event.team.slug,
         severity=event.severity,
+        url=f"{settings.PUBLIC_BASE_URL}/events/{event.pk}",
     )
 
 

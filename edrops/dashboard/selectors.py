@@ -1,0 +1,130 @@
+"""Reads for the dashboard: a page of events in a fixed number of queries, whatever the
+number of events in the database, and the viewer's time zone."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.db.models import QuerySet
+
+from edrops.models import Event
+from rosters.models import Person
+
+OPEN_LIMIT = 200  # a wall screen shows this many open events; more is a count, not rows
+RECENT_CLOSED = 20
+TZ_COOKIE = "tz"  # the browser's zone (Intl API), set by dashboard.js
+
+
+@dataclass(frozen=True)
+class Board:
+    open: list[Event]
+    open_total: int
+    closed: list[Event]
+
+
+def _events() -> QuerySet[Event]:
+    return Event.objects.select_related("source", "team", "acknowledged_by", "closed_by")
+
+
+def board() -> Board:
+    """Open events oldest first, then the recently closed ones, newest first: three queries.
+
+    Open events keep their place while they change (by received time, never re-sorted by
+    state), so the row under the cursor doesn't move when another event is acknowledged; a
+    new one is added at the end. Served by the `event_status_newest` and
+    `event_recently_closed` indexes."""
+    opened = _events().filter(status__in=Event.OPEN).order_by("created_at", "id")
+    rows = list(opened[: OPEN_LIMIT + 1])
+    total = len(rows) if len(rows) <= OPEN_LIMIT else opened.count()
+    closed = (
+        _events()
+        .filter(status__in=Event.CLOSED, closed_at__isnull=False)
+        .order_by("-closed_at", "-id")[:RECENT_CLOSED]
+    )
+    return Board(open=rows[:OPEN_LIMIT], open_total=total, closed=list(closed))
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Where an event's escalation stands, in words: "step 2 of 3 (pass 1 of 2)"."""
+
+    label: str
+    paging: list[str]  # handles the last step paged
+    over: bool = False  # every step ran: nobody is being paged any more
+
+
+def escalation_stage(event: Event) -> Stage:
+    """From the event's own fields (no query). (step_index, pass_index) is the NEXT step, so
+    the one that ran last is the one before it."""
+    steps = (event.policy or {}).get("steps") or []
+    repeat = int((event.policy or {}).get("repeat") or 0)
+    if not steps:
+        return Stage("no escalation policy", list(event.paging))
+    if event.last_step_at is None:
+        return Stage(f"step 1 of {len(steps)} due", [])
+    if event.exhausted_at is not None:
+        label = (
+            "every step ran, nobody acknowledged"
+            if event.status == Event.Status.TRIGGERED
+            else "stopped after every step had run"
+        )
+        return Stage(label, list(event.paging), over=True)
+    step, pass_ = event.step_index - 1, event.pass_index
+    if step < 0:
+        step, pass_ = len(steps) - 1, pass_ - 1
+    label = f"step {step + 1} of {len(steps)}"
+    if repeat:
+        label += f" (pass {pass_ + 1} of {repeat + 1})"
+    if event.status != Event.Status.TRIGGERED:
+        return Stage(f"stopped at {label}", list(event.paging), over=True)
+    return Stage(label, list(event.paging))
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None  # a cookie is the browser's word: a bad one falls through
+
+
+def viewer_person(user) -> Person | None:
+    if not user.is_authenticated:
+        return None
+    return Person.objects.filter(user=user).first()
+
+
+def viewer_zone(
+    *, person: Person | None, team_zone: str | None = None, browser_zone: str | None = None
+) -> ZoneInfo:
+    """The viewer's linked Person's zone, else the team's (on a team's page), else the
+    browser's, else UTC."""
+    for name in (person.timezone if person else None, team_zone, browser_zone):
+        zone = _zone(name)
+        if zone is not None:
+            return zone
+    return ZoneInfo("UTC")
+
+
+def mw(value: Decimal | None) -> str:
+    """12.500 -> '12.5', 100 -> '100': as the dispatch said it."""
+    if value is None:
+        return ""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def since(at: datetime, now: datetime) -> str:
+    """'4 min', '2 h 5 min', '3 d' — how long ago, short enough for a phone."""
+    seconds = max(0, int((now - at).total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{hours // 24} d"

@@ -1,0 +1,15 @@
+"""The dashboard's pages, included at the site root by edrops/urls.py."""
+
+from django.urls import path
+
+from edrops.dashboard import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.dashboard, name="index"),
+    path("events/<uuid:event_id>", views.event_page, name="event"),
+    path("events/<uuid:event_id>/acknowledge", views.acknowledge, name="acknowledge"),
+    path("events/<uuid:event_id>/resolve", views.resolve, name="resolve"),
+    path("oncall", views.oncall, name="oncall"),
+]
