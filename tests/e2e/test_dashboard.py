@@ -88,7 +88,12 @@ def running(stack, tmp_path):
 @pytest.fixture
 def chromium():
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
+        # `make test` on a laptop without Chromium says so and goes on; CI installs it and
+        # sets EDROPS_REQUIRE_BROWSER, so there a missing browser is a failure, never a skip.
+        missing = f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)"
+        if os.environ.get("EDROPS_REQUIRE_BROWSER"):
+            pytest.fail(missing)
+        pytest.skip(missing)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
