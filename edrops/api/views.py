@@ -1,5 +1,7 @@
 """The events API (API.md §4). Thin: read, validate through an adapter, call a service."""
 
+from typing import Any
+
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -45,6 +47,20 @@ def rejected(request, *, source: Source | None, body: bytes, errors, reply=None)
     return Response(reply or {"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
 
 
+def adapted(request, adapter) -> tuple[Any, Response | None]:
+    """The source's body turned into our input by `adapter` (which answers field errors as a
+    dict), or the 400 that keeps the body as a rejected message."""
+    body = raw_body(request)
+    try:
+        data = json_object(body)
+    except NotAJsonObject as e:
+        return None, rejected(request, source=request.auth, body=body, errors={"body": [str(e)]})
+    result = adapter(body=data)
+    if isinstance(result, dict):
+        return None, rejected(request, source=request.auth, body=body, errors=result)
+    return result, None
+
+
 class SourceView(APIView):
     """An integration's endpoint: Bearer source token, the source's rate limit."""
 
@@ -85,14 +101,9 @@ class EventsView(SourceView):
     )
     def post(self, request):
         source = request.auth
-        body = raw_body(request)
-        try:
-            data = json_object(body)
-        except NotAJsonObject as e:
-            return rejected(request, source=source, body=body, errors={"body": [str(e)]})
-        event_input = adapters.native_event(body=data)
-        if isinstance(event_input, dict):
-            return rejected(request, source=source, body=body, errors=event_input)
+        event_input, refusal = adapted(request, adapters.native_event)
+        if refusal:
+            return refusal
         result = services.ingest(source=source, data=event_input, now=timezone.now())
         return Response(
             IngestReplyOut(result).data,
@@ -241,14 +252,9 @@ class AlertmanagerView(SourceView):
     )
     def post(self, request):
         source = request.auth
-        body = raw_body(request)
-        try:
-            data = json_object(body)
-        except NotAJsonObject as e:
-            return rejected(request, source=source, body=body, errors={"body": [str(e)]})
-        inputs = adapters.alertmanager_events(body=data)
-        if isinstance(inputs, dict):
-            return rejected(request, source=source, body=body, errors=inputs)
+        inputs, refusal = adapted(request, adapters.alertmanager_events)
+        if refusal:
+            return refusal
         now = timezone.now()
         results = [services.ingest(source=source, data=one, now=now) for one in inputs]
         changed = any(result.changed for result in results)

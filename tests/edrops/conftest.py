@@ -1,13 +1,19 @@
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from edrops import services
+from edrops.clock import tick
+from edrops.models import Event
 from tests.factories import PersonFactory, TeamFactory
 from tests.fakes.fixtures import slack, twilio  # noqa: F401 -- fixtures
+from tests.fakes.queue import run_queued_tasks
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "edrops" / "api" / "examples"
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -52,3 +58,30 @@ def responder(alice):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice.user).key}")
     return client
+
+
+# The day of the MISO example: 12:15 CDT, 13:15 EDT, a Tuesday; its dispatch starts at 14:00 CDT.
+NOON = datetime(2026, 7, 14, 17, 15, tzinfo=UTC)
+MISO = example("miso-lmr-dispatch.json")
+
+
+@pytest.fixture
+def clock():
+    """Time stopped at NOON and moved by hand; every move runs the clock's tick, then the
+    workers (the queued tasks, in process)."""
+    with time_machine.travel(NOON, tick=False) as traveller:
+
+        def advance(seconds: float = 0) -> None:
+            traveller.shift(timedelta(seconds=seconds))
+            tick(timezone.now())
+            run_queued_tasks()
+
+        yield advance
+
+
+def dispatch(sender, body=MISO) -> Event:
+    """An integration posts `body`; the workers run what it queued."""
+    response = sender.post("/api/v1/events", body, format="json")
+    assert response.status_code == 202, response.content
+    run_queued_tasks()
+    return Event.objects.get(pk=response.json()["id"])

@@ -17,12 +17,11 @@ from edrops.clock import tick
 from edrops.models import Event
 from edrops.tasks import run_escalation_step
 from rosters.models import EscalationStep, RotationMember, Team
-from tests.edrops.conftest import example
+from tests.edrops.conftest import MISO, NOON, dispatch, example
 from tests.fakes.queue import run_queued_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-NOON = datetime(2026, 7, 14, 17, 15, tzinfo=UTC)  # 12:15 CDT, a Tuesday
 ALICE, BOB, CAROL, DAN = "+13125550101", "+13125550102", "+13125550103", "+13125550104"
 
 ROSTER = {
@@ -55,8 +54,6 @@ ROSTER = {
     "sources": [{"name": "miso-dispatch", "team": "grid-ops"}],
 }  # fmt: skip
 
-MISO = example("miso-lmr-dispatch.json")
-
 
 @pytest.fixture
 def grid_ops(tmp_path):
@@ -74,26 +71,6 @@ def sender(grid_ops):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Bearer miso-t")
     return client
-
-
-@pytest.fixture
-def clock():
-    """Time, moved by hand; every move runs the clock's tick and then the workers."""
-    with time_machine.travel(NOON, tick=False) as traveller:
-
-        def advance(seconds: float = 0) -> None:
-            traveller.shift(timedelta(seconds=seconds))
-            tick(timezone.now())
-            run_queued_tasks()
-
-        yield advance
-
-
-def dispatch(sender, body=MISO) -> Event:
-    response = sender.post("/api/v1/events", body, format="json")
-    assert response.status_code == 202, response.content
-    run_queued_tasks()
-    return Event.objects.get(pk=response.json()["id"])
 
 
 def timeline(event: Event) -> list[tuple[str, str | None]]:

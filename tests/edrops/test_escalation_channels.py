@@ -4,29 +4,25 @@ unanswered the team's channel is told. In-process, as in test_escalation: the cl
 the queued tasks run by hand at moved times, through the fake Slack and Twilio."""
 
 import copy
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from io import StringIO
 
 import pytest
-import time_machine
 import yaml
 from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from edrops import selectors, services
-from edrops.clock import tick
 from edrops.models import Event
 from notifications.models import OutboxMessage
 from rosters.models import Team
-from tests.edrops.conftest import example
+from tests.edrops.conftest import NOON, dispatch
 from tests.fakes.queue import run_queued_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-NOON = datetime(2026, 7, 14, 17, 15, tzinfo=UTC)  # 12:15 CDT, 13:15 EDT
 ALICE, DAN = "+13125550101", "+13125550104"
-MISO = example("miso-lmr-dispatch.json")
 
 ROSTER = {
     "people": [
@@ -70,25 +66,6 @@ def sender():
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Bearer miso-t")
     return client
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOON, tick=False) as traveller:
-
-        def advance(seconds: float = 0) -> None:
-            traveller.shift(timedelta(seconds=seconds))
-            tick(timezone.now())
-            run_queued_tasks()
-
-        yield advance
-
-
-def dispatch(sender) -> Event:
-    response = sender.post("/api/v1/events", MISO, format="json")
-    assert response.status_code == 202, response.content
-    run_queued_tasks()
-    return Event.objects.get(pk=response.json()["id"])
 
 
 def details(event: Event, kind: str) -> list[str]:
