@@ -1,6 +1,10 @@
 """Small helpers the benchmarks share."""
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,13 +36,47 @@ def wait_until(condition: Callable[[], object], *, timeout: float, what: str) ->
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 
-def write_section(*, begin: str, end: str, section: str) -> None:
+def write_section(*, begin: str, end: str, section: str, keep_rows_except: str = "") -> None:
     """Put `section` (which starts with `begin` and ends with `end`) into bench/RESULTS.md,
-    replacing that benchmark's previous section, and print it."""
+    replacing that benchmark's previous section, and print it. With `keep_rows_except` (a
+    database vendor), the old section's table rows for other databases are kept: one row per
+    database, each its last measurement."""
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
     if begin in text:
+        if keep_rows_except:
+            old = text[text.index(begin) : text.index(end)]
+            others = [
+                line
+                for line in old.splitlines()
+                if line.startswith("| ")
+                and not line.startswith(("| database", f"| {keep_rows_except} "))
+            ]
+            section = section.replace(end, "\n".join([*others, end]))
         text = text[: text.index(begin)] + section + text[text.index(end) + len(end) :]
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     RESULTS.write_text(text)
     print(section)
+
+
+def start_edrops(*, env: dict[str, str], port: int, cwd: Path) -> list[subprocess.Popen]:
+    """gunicorn, one qcluster and one clock, as in production, each in its own process group."""
+    python = sys.executable
+    commands = (
+        [python, "-m", "gunicorn", "edrops.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", "2", "--threads", "4", "--log-level", "warning"],
+        [python, "manage.py", "qcluster"],
+        [python, "manage.py", "clock"],
+    )  # fmt: skip
+    return [subprocess.Popen(c, cwd=cwd, env=env, start_new_session=True) for c in commands]
+
+
+def stop_edrops(procs: list[subprocess.Popen]) -> None:
+    """SIGTERM each process group, as a supervisor would; SIGKILL what ignores it."""
+    for proc in procs:
+        os.killpg(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)

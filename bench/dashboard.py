@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "bench" / "RESULTS.md"
 BEGIN, END = "<!-- bench/dashboard: begin -->", "<!-- bench/dashboard: end -->"
 TOTAL, OPEN, RUNS = 100_000, 250, 60
 
@@ -41,7 +40,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from bench.common import pct  # noqa: E402
+from bench.common import pct, write_section  # noqa: E402
 from edrops import services  # noqa: E402
 from edrops.models import Event  # noqa: E402
 from rosters.models import Person, Team  # noqa: E402
@@ -152,20 +151,7 @@ def main() -> None:
             END,
         ]
     )
-    text = RESULTS.read_text()
-    if BEGIN in text:
-        old = text[text.index(BEGIN) : text.index(END)]
-        others = [
-            line
-            for line in old.splitlines()
-            if line.startswith("| ") and not line.startswith(("| database", f"| {vendor} "))
-        ]
-        section = section.replace(END, "\n".join([*others, END]))
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
-    print(section)
+    write_section(begin=BEGIN, end=END, section=section, keep_rows_except=vendor)
 
 
 if __name__ == "__main__":

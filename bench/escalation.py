@@ -19,7 +19,6 @@ import argparse
 import os
 import random
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -31,7 +30,7 @@ import psycopg
 import requests
 import yaml
 
-from bench.common import free_port, pct, wait_until, write_section
+from bench.common import free_port, pct, start_edrops, stop_edrops, wait_until, write_section
 from tests.fakes import FakeTwilio
 
 REPO = Path(__file__).resolve().parents[1]
@@ -90,7 +89,8 @@ def main() -> None:
     roster_file.write_text(yaml.safe_dump(data))
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{dbname}"')
-    python, procs = sys.executable, []
+    python = sys.executable
+    procs: list[subprocess.Popen] = []
     posted: dict[str, float] = {}  # location -> wall clock when the POST was sent
     try:
         subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=REPO, env=env, check=True)
@@ -104,13 +104,7 @@ def main() -> None:
                  "--token", f"tok-{t:02d}"],
                 cwd=REPO, env=env, check=True, capture_output=True,
             )  # fmt: skip
-        for command in (
-            [python, "-m", "gunicorn", "edrops.wsgi", "--bind", f"127.0.0.1:{port}",
-             "--workers", "2", "--threads", "4", "--log-level", "warning"],
-            [python, "manage.py", "qcluster"],
-            [python, "manage.py", "clock"],
-        ):  # fmt: skip
-            procs.append(subprocess.Popen(command, cwd=REPO, env=env, start_new_session=True))
+        procs = start_edrops(env=env, port=port, cwd=REPO)
         wait_until(
             lambda: requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5).ok,
             timeout=60,
@@ -147,13 +141,7 @@ def main() -> None:
                 "WHERE x.kind = 'escalated' AND x.detail LIKE 'step %%' ORDER BY x.at, x.id"
             ).fetchall()
     finally:
-        for proc in procs:
-            os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+        stop_edrops(procs)
         twilio.close()
         roster_file.unlink(missing_ok=True)
         with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:

@@ -17,7 +17,6 @@ import argparse
 import http.client
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -27,7 +26,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench.common import free_port, pct, wait_until, write_section
+from bench.common import free_port, pct, start_edrops, stop_edrops, wait_until, write_section
 
 REPO = Path(__file__).resolve().parents[1]
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -79,13 +78,7 @@ def main() -> None:
             "heartbeat_interval=s(seconds=interval), heartbeat_grace=s(seconds=grace))"
         )
         subprocess.run([python, "manage.py", "shell", "-c", setup], cwd=REPO, env=env, check=True)
-        for command in (
-            [python, "-m", "gunicorn", "edrops.wsgi", "--bind", f"127.0.0.1:{port}",
-             "--workers", "2", "--threads", "4", "--log-level", "warning"],
-            [python, "manage.py", "qcluster"],
-            [python, "manage.py", "clock"],
-        ):  # fmt: skip
-            procs.append(subprocess.Popen(command, cwd=REPO, env=env, start_new_session=True))
+        procs = start_edrops(env=env, port=port, cwd=REPO)
         wait_until(
             lambda: request(port, "GET", "/readyz")[0] == 200, timeout=60, what="/readyz 200"
         )
@@ -120,13 +113,7 @@ def main() -> None:
                 "SELECT count(*) FROM edrops_event WHERE last_step_at IS NOT NULL"
             ).fetchone()[0]
     finally:
-        for proc in procs:
-            os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+        stop_edrops(procs)
         with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 

@@ -18,8 +18,9 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from bench.common import write_section
+
 REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "bench" / "RESULTS.md"
 BEGIN, END = "<!-- rosters:oncall begin -->", "<!-- rosters:oncall end -->"
 TEAMS, RUNS = 500, 7
 
@@ -118,25 +119,7 @@ def main() -> None:
             END,
         ]
     )
-    text = (
-        RESULTS.read_text()
-        if RESULTS.exists()
-        else "# Benchmarks\n\nMeasured, not asserted; each section is written by its script.\n"
-    )
-    if BEGIN in text:
-        # One row per database: keep the other databases' last measurement.
-        old = text[text.index(BEGIN) : text.index(END)]
-        others = [
-            line
-            for line in old.splitlines()
-            if line.startswith("| ") and not line.startswith(("| database", f"| {vendor} "))
-        ]
-        section = section.replace(END, "\n".join([*others, END]))
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
-    print(section)
+    write_section(begin=BEGIN, end=END, section=section, keep_rows_except=vendor)
 
 
 if __name__ == "__main__":
