@@ -1,6 +1,17 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class EdropsConfig(AppConfig):
     name = "edrops"
     verbose_name = "Events"
+
+    def ready(self) -> None:
+        from edrops.models import Source
+        from edrops.selectors.sources import forget_sources
+        from rosters.models import EscalationPolicy, Team
+
+        # What source_for_token caches: the source, its team, the team's policy.
+        for model in (Source, Team, EscalationPolicy):
+            post_save.connect(forget_sources, sender=model, dispatch_uid=f"forget-{model}")
+            post_delete.connect(forget_sources, sender=model, dispatch_uid=f"forget-{model}-del")

@@ -241,8 +241,12 @@ def recipients(*, step: EscalationStep, at: datetime) -> Recipients:
 
 
 def ack_sla(*, team: Team) -> timedelta:
-    policy = EscalationPolicy.objects.filter(team=team).only("ack_sla").first()
-    return policy.ack_sla if policy else DEFAULT_ACK_SLA
+    """No query when the team came with its policy (`select_related("team__escalation_policy")`,
+    as a source's token lookup does)."""
+    try:
+        return team.escalation_policy.ack_sla
+    except EscalationPolicy.DoesNotExist:
+        return DEFAULT_ACK_SLA
 
 
 def escalation_policy(*, team: Team) -> dict:

@@ -131,7 +131,7 @@ def main() -> None:
         subprocess.run([python, "manage.py", "shell", "-c", setup], cwd=REPO, env=env, check=True)
         server = subprocess.Popen(
             [python, "-m", "gunicorn", "edrops.wsgi", "--bind", f"127.0.0.1:{args.port}",
-             "--workers", "2", "--threads", "4", "--log-level", "warning"],
+             "--workers", "3", "--threads", "4", "--log-level", "warning"],
             cwd=REPO, env=env, start_new_session=True,
         )  # fmt: skip
         for _ in range(100):

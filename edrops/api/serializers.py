@@ -1,5 +1,7 @@
 """Explicit input and output shapes of the events API (API.md §4)."""
 
+import copy
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -8,7 +10,17 @@ from edrops.models import Event, SenderStatus, Severity
 from rosters.models import Team
 
 
-class NativeEventIn(serializers.Serializer):
+class HotPathSerializer(serializers.Serializer):
+    """For the serializers every ingest request builds. DRF deep-copies each declared field for
+    every serializer instance (to let an instance change its fields), about 1 ms for the
+    native event's 16 fields: more than its validation. These fields keep no state of their own
+    but their binding to the instance, so a shallow copy of each is enough."""
+
+    def get_fields(self):
+        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
+
+
+class NativeEventIn(HotPathSerializer):
     """POST /api/v1/events. Absent optional fields keep their value on a revision."""
 
     external_id = serializers.CharField(max_length=255)
@@ -41,7 +53,7 @@ class NativeEventIn(serializers.Serializer):
         return attrs
 
 
-class IngestReplyOut(serializers.Serializer):
+class IngestReplyOut(HotPathSerializer):
     id = serializers.UUIDField(source="event.id")
     dedup_key = serializers.CharField(source="event.dedup_key")
     status = serializers.ChoiceField(source="event.status", choices=Event.Status.choices)

@@ -59,10 +59,13 @@ def escalation_stage(event: Event) -> Stage:
     the one that ran last is the one before it."""
     steps = (event.policy or {}).get("steps") or []
     repeat = int((event.policy or {}).get("repeat") or 0)
+    if event.last_step_at is None:
+        # No step has run, so no snapshot either (it comes with the first step).
+        if event.status != Event.Status.TRIGGERED:
+            return Stage("nobody was paged", [], over=True)
+        return Stage("step 1 due", [])
     if not steps:
         return Stage("no escalation policy", list(event.paging))
-    if event.last_step_at is None:
-        return Stage(f"step 1 of {len(steps)} due", [])
     if event.exhausted_at is not None:
         label = (
             "every step ran, nobody acknowledged"

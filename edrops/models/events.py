@@ -35,7 +35,10 @@ class Event(models.Model):
     CLOSED = (Status.RESOLVED, Status.CANCELLED)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="events")
+    # No index of its own: the dedup key (source, external_id) serves every lookup by source.
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="events")
     integration = models.CharField(
         max_length=16, choices=Integration.choices, default=Integration.NATIVE
@@ -68,22 +71,22 @@ class Event(models.Model):
 
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     # Who, in words: a handle, a login without a Person, or "source:<name>".
     acknowledged_by_name = models.CharField(max_length=150, blank=True)
     acknowledged_via = models.CharField(max_length=32, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     closed_by_name = models.CharField(max_length=150, blank=True)
     closed_via = models.CharField(max_length=32, blank=True)
 
-    # Escalation. The policy is a snapshot taken when the event arrived (or reopened): editing
-    # a policy doesn't change a page already in flight. (step_index, pass_index) is the next
-    # step to run; a step task carries the pair it was queued for, so a redelivered task finds
-    # the pair moved on and does nothing.
+    # Escalation. The policy is a snapshot taken when the first step runs (again when the event
+    # reopens); empty until then. Editing a policy doesn't change a page already in flight.
+    # (step_index, pass_index) is the next step to run; a step task carries the pair it was
+    # queued for, so a redelivered task finds the pair moved on and does nothing.
     policy = models.JSONField(default=dict, blank=True)
     step_index = models.PositiveSmallIntegerField(default=0)
     pass_index = models.PositiveSmallIntegerField(default=0)
@@ -116,6 +119,18 @@ class Event(models.Model):
         ]
         indexes = [
             models.Index(fields=["-created_at"], name="event_newest_first"),
+            # Who acknowledged or closed, for deleting a person; partial, so the many events
+            # nobody has touched yet (every new one) cost these indexes nothing.
+            models.Index(
+                fields=["acknowledged_by"],
+                condition=models.Q(acknowledged_by__isnull=False),
+                name="event_acknowledged_by",
+            ),
+            models.Index(
+                fields=["closed_by"],
+                condition=models.Q(closed_by__isnull=False),
+                name="event_closed_by",
+            ),
             models.Index(fields=["status", "-created_at"], name="event_status_newest"),
             # The dashboard's "recently closed" list.
             models.Index(
@@ -146,7 +161,10 @@ class Event(models.Model):
 class EventRevision(models.Model):
     """Every accepted body, as the sender sent it (tokens removed)."""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="revisions")
+    # Indexed by the unique (event, revision).
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="revisions", db_index=False
+    )
     revision = models.PositiveIntegerField()
     sender_status = models.CharField(max_length=16, choices=SenderStatus.choices)
     received_at = models.DateTimeField()
@@ -188,7 +206,7 @@ class TimelineEntry(models.Model):
     at = models.DateTimeField()
     kind = models.CharField(max_length=16, choices=Kind.choices)
     person = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     channel = models.CharField(max_length=16, choices=Channel.choices, blank=True)
     detail = models.CharField(max_length=1024, blank=True)
@@ -196,6 +214,14 @@ class TimelineEntry(models.Model):
     class Meta:
         ordering = ["event", "at", "id"]
         verbose_name_plural = "timeline entries"
+        indexes = [
+            # Partial: most entries (received, revised, escalated) name nobody.
+            models.Index(
+                fields=["person"],
+                condition=models.Q(person__isnull=False),
+                name="timeline_person",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind}"

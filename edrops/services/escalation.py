@@ -1,13 +1,14 @@
 """The escalation engine: page a step's recipients, arm the next step, stop when answered.
 
 An event carries its own escalation state (see the fields on `Event`): a snapshot of its team's
-policy taken when it arrived, the next (step, pass) to run, and `next_step_at`. Work moves like
-this, every hop committed with the state it changes:
+policy taken when its first step runs, the next (step, pass) to run, and `next_step_at`. Work
+moves like this, every hop committed with the state it changes:
 
     ingest ──(same transaction)──► step task (0, 0)
-    step task: lock the event; still triggered and still at (step, pass)? page the step's
-               recipients (one Notification per person and contact rule, one post per
-               `slack:` channel), arm the next step; none left: tell the team's channel
+    step task: lock the event; still triggered and still at (step, pass)? snapshot the team's
+               policy (first step only), page the step's recipients (one Notification per
+               person and contact rule, one post per `slack:` channel), arm the next step;
+               none left: tell the team's channel
     clock:     claim events whose next_step_at has come (compare-and-set, SKIP LOCKED) and
                queue their step task
     acknowledge / resolve / cancellation: the status leaves `triggered`, so a step task that
@@ -25,6 +26,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django_q.brokers import Broker
+from django_q.conf import Conf
+from django_q.models import OrmQ
 from django_q.tasks import async_task
 
 from edrops.models import Event, Severity, TimelineEntry
@@ -53,16 +57,17 @@ CLAIM_BATCH = 500
 
 
 def arm_first_step(*, event: Event, now: datetime) -> None:
-    """Before an event is saved (new, or reopened): snapshot its team's policy and arm step 1.
-    The caller saves the event, then calls `queue_step` in the same transaction."""
-    event.policy = escalation_policy(team=event.team)
+    """Before an event is saved (new, or reopened): arm step 1. The caller saves the event,
+    then calls `queue_step` in the same transaction. The policy snapshot is taken when that
+    step runs (see `run_step`)."""
+    event.policy = {}
     event.step_index = event.pass_index = 0
     event.next_step_at = event.step_queued_at = now
     event.paging = []
     event.exhausted_at = None
 
 
-def queue_step(*, event: Event) -> None:
+def queue_step(*, event: Event, broker: Broker | None = None) -> None:
     """Queue the event's armed step now (in the caller's transaction: the ORM broker's task row
     commits with the event, or not at all)."""
     async_task(
@@ -71,7 +76,31 @@ def queue_step(*, event: Event) -> None:
         event.step_index,
         event.pass_index,
         task_name=f"escalate {event.pk} step {event.step_index + 1} pass {event.pass_index + 1}",
+        broker=broker,
     )
+
+
+class _Kept(Broker):
+    """Keeps the signed task it is given instead of sending it anywhere."""
+
+    payload = ""
+
+    def get_connection(self, list_key: str | None = None) -> None:
+        return None
+
+    def enqueue(self, task: str) -> None:
+        self.payload = task
+
+
+def step_task_row(*, event: Event, now: datetime) -> OrmQ | None:
+    """The armed step's task as an unsaved queue row, for ingest to insert in the same
+    statement as the event, when the queue is a table in this database (the ORM broker);
+    None with another broker: `queue_step` once the event has committed, then."""
+    if Conf.ORM != "default" or Conf.SYNC:
+        return None
+    kept = _Kept()
+    queue_step(event=event, broker=kept)
+    return OrmQ(key=kept.list_key, payload=kept.payload, lock=now)
 
 
 @transaction.atomic
@@ -120,6 +149,10 @@ def run_step(*, event_id: str, step_index: int, pass_index: int, now: datetime) 
         return StepOutcome(False, f"not paging: the event is {event.status}")
     if (event.step_index, event.pass_index) != (step_index, pass_index):
         return StepOutcome(False, "this step already ran")
+    if not event.policy:
+        # The snapshot is taken when paging begins, under this lock, not on arrival: ingest
+        # stays a few inserts, and a policy fixed while the event waited for a worker applies.
+        event.policy = escalation_policy(team=event.team)
     steps = event.policy.get("steps") or []
     if not steps:
         return _exhaust(event, now, "the team has no escalation steps")
@@ -156,6 +189,7 @@ def run_step(*, event_id: str, step_index: int, pass_index: int, now: datetime) 
             "step_queued_at",
             "last_step_at",
             "paging",
+            "policy",
         ]
     )
     return StepOutcome(True, f"paged {reached}; next step at {event.next_step_at}")
@@ -240,7 +274,14 @@ def _exhaust(event: Event, now: datetime, why: str) -> StepOutcome:
     event.exhausted_at = now
     event.last_step_at = now
     event.save(
-        update_fields=["next_step_at", "step_queued_at", "exhausted_at", "last_step_at", "paging"]
+        update_fields=[
+            "next_step_at",
+            "step_queued_at",
+            "exhausted_at",
+            "last_step_at",
+            "paging",
+            "policy",
+        ]
     )
     append_timeline(
         event=event, at=now, kind=TimelineEntry.Kind.ESCALATED, detail=f"escalation ended: {why}"

@@ -9,12 +9,14 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 
+from edrops.db import insert_unless_exists
 from edrops.models import Event, EventRevision, Integration, SenderStatus, Source, TimelineEntry
 from edrops.services import escalation
 from edrops.services.life import record_life
@@ -87,25 +89,20 @@ _REVISABLE = (
 def ingest(*, source: Source, data: EventInput, now: datetime) -> IngestResult:
     """Upsert the event `(source, data.external_id)`.
 
-    New: create it, its revision and `received` entry, and (unless it arrives closed) enqueue
-    its first escalation step, all in one transaction. A higher revision: update it under a
-    row lock; `cancelled`/`completed` closes it, an opening status re-opens a closed one (and
-    pages again). The same or a lower revision: nothing changes (`changed=False`)."""
+    New: create it, its revision and `received` entry, and (unless it arrives closed) its first
+    escalation step's task, all or nothing. A higher revision: update it under a row lock;
+    `cancelled`/`completed` closes it, an opening status re-opens a closed one (and pages
+    again). The same or a lower revision: nothing changes (`changed=False`)."""
     if source.events_count_as_life and data.integration != Integration.EDROPS:
         record_life(source=source, now=now)  # the sender is alive (our own alarms are not)
+    event = _create(source=source, data=data, now=now)
+    if event is not None:
+        return IngestResult(event=event, created=True, changed=True)
+    # It exists (a concurrent delivery may have inserted it a moment ago: PostgreSQL made our
+    # INSERT wait until that one committed). Revisions only grow, so this read needs no lock
+    # to tell a redelivery or a stale revision, which change nothing.
     known = Event.objects.filter(source=source, external_id=data.external_id).first()
-    if known is None:
-        try:
-            with transaction.atomic():
-                return IngestResult(
-                    event=_create(source=source, data=data, now=now), created=True, changed=True
-                )
-        except IntegrityError:
-            # A concurrent delivery of the same event inserted first (PostgreSQL made our
-            # INSERT wait until it committed): this one is a revision or a redelivery of it.
-            pass
-    elif data.revision is not None and data.revision <= known.revision:
-        # Revisions only grow, so this read needs no lock: a redelivery or a stale revision.
+    if known is not None and data.revision is not None and data.revision <= known.revision:
         return IngestResult(event=known, created=False, changed=False)
     with transaction.atomic():
         event = _locked_event(source=source, external_id=data.external_id)
@@ -122,7 +119,8 @@ def _digest(body: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _create(*, source: Source, data: EventInput, now: datetime) -> Event:
+def _create(*, source: Source, data: EventInput, now: datetime) -> Event | None:
+    """The new event with its rows, written in one statement; None if it already exists."""
     team = data.team or source.team
     closed_as = CLOSING.get(data.status)
     event = Event(
@@ -140,7 +138,7 @@ def _create(*, source: Source, data: EventInput, now: datetime) -> Event:
         program=data.program or "",
         starts_at=data.starts_at,
         ends_at=data.ends_at,
-        respond_by=data.respond_by,
+        respond_by=data.respond_by or default_respond_by(team=team, received_at=now),
         mw=data.mw,
         location=data.location or "",
         resources=data.resources or [],
@@ -149,38 +147,36 @@ def _create(*, source: Source, data: EventInput, now: datetime) -> Event:
         created_at=now,
         updated_at=now,
     )
-    if closed_as:
-        _mark_closed_by_source(event=event, source=source, now=now)
-    else:
-        escalation.arm_first_step(event=event, now=now)
-    if event.respond_by is None:
-        # The policy snapshot has the team's ack_sla: no second look at the policy.
-        event.respond_by = (
-            now + timedelta(seconds=event.policy["ack_sla"])
-            if event.policy
-            else default_respond_by(team=team, received_at=now)
-        )
-    event.save(force_insert=True)
-    EventRevision.objects.create(
+    revision = EventRevision(
         event=event,
         revision=event.revision,
         sender_status=data.status,
         received_at=now,
         body=data.body,
     )
-    entries = [
+    rows: list[Model] = [
+        revision,
         _entry(
             event,
             now,
             TimelineEntry.Kind.RECEIVED,
             f"from {source.name}, {_described(data, event)}",
-        )
+        ),
     ]
+    task = None
     if closed_as:
-        entries.append(_entry(event, now, _closing_kind(closed_as), "arrived closed; nobody paged"))
-    TimelineEntry.objects.bulk_create(entries)
-    if not closed_as:
-        escalation.queue_step(event=event)
+        _mark_closed_by_source(event=event, source=source, now=now)
+        rows.append(_entry(event, now, _closing_kind(closed_as), "arrived closed; nobody paged"))
+    else:
+        escalation.arm_first_step(event=event, now=now)
+        task = escalation.step_task_row(event=event, now=now)
+    if not insert_unless_exists(
+        row=event, unique=("source", "external_id"), with_rows=[*rows, *filter(None, [task])]
+    ):
+        return None
+    if not closed_as and task is None:
+        # Another broker than the database: queued once the event is there to be found.
+        transaction.on_commit(lambda: escalation.queue_step(event=event))
     return event
 
 
