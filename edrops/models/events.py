@@ -111,9 +111,12 @@ class Event(models.Model):
             # The dedup key. Concurrent redeliveries race on this, not on a read-then-write.
             models.UniqueConstraint(fields=["source", "external_id"], name="event_dedup_key"),
             # Two open events never share a code; see services.escalation.assign_ack_code.
+            # Events without a code yet (every new one) are left out of the index.
             models.UniqueConstraint(
                 fields=["ack_code"],
-                condition=models.Q(status__in=["triggered", "acknowledged"]),
+                condition=models.Q(
+                    status__in=["triggered", "acknowledged"], ack_code__isnull=False
+                ),
                 name="event_open_ack_code",
             ),
         ]

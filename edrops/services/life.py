@@ -52,14 +52,18 @@ def record_life(*, source: Source, now: datetime) -> Life:
 
     The common case is one conditional UPDATE, and no query at all when the source was heard
     less than LIFE_RESOLUTION ago (so it is cheap enough for every accepted event). `source` is the
-    row as authentication read it; the UPDATE's condition, not that read, decides."""
+    row as authentication read it (or its process's cached copy, which this keeps up to date);
+    the UPDATE's condition, not that read, decides."""
     heard_just_now = source.last_heartbeat_at and source.last_heartbeat_at >= now - LIFE_RESOLUTION
     if heard_just_now and source.heartbeat_alarm_id is None:
-        # No query at all: life only moves forward, and no deadline can pass within a second
-        # of a sign of life, so what authentication read a moment ago is still true.
+        # No query at all: this copy recorded life under a second ago, and no deadline can
+        # pass within a second of a sign of life, so no alarm can have been raised since.
         return Life(next_due=source.heartbeat_due_at)
-    not_recent = Q(last_heartbeat_at__isnull=True) | Q(last_heartbeat_at__lt=now - LIFE_RESOLUTION)
-    moved = Source.objects.filter(not_recent, pk=source.pk, heartbeat_alarm__isnull=True).update(
+    # Only forward, but whenever it is forward: several processes (and threads) each learn
+    # about life through their own copy of the source, and one that finds a row moved a moment
+    # ago by another should not fall to the locking path below.
+    earlier = Q(last_heartbeat_at__isnull=True) | Q(last_heartbeat_at__lt=now)
+    moved = Source.objects.filter(earlier, pk=source.pk, heartbeat_alarm__isnull=True).update(
         last_heartbeat_at=now, heartbeat_due_at=deadline_from(now)
     )
     if moved:
@@ -67,7 +71,7 @@ def record_life(*, source: Source, now: datetime) -> Life:
         source.heartbeat_due_at = deadline_after(source, now)
         return Life(next_due=source.heartbeat_due_at)
     # In an outage, or the row changed since it was read (the clock may have just raised the
-    # alarm, another request may have just recorded life): decide under the row lock.
+    # alarm, another request may have just recorded a later life): decide under the row lock.
     return _end_outage(source=source, now=now)
 
 
