@@ -16,6 +16,7 @@ concurrent deliveries of one event still make exactly one. Elsewhere (SQLite, in
 the same INSERTs in a transaction.
 """
 
+import functools
 import json
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -44,17 +45,34 @@ def insert_unless_exists(*, row: Model, unique: Sequence[str], with_rows: Sequen
 
 def _in_one_statement(row: Model, conflict: list[str], with_rows: Sequence[Model]) -> bool:
     """Each row goes as one JSON parameter that `jsonb_populate_record` turns into the table's
-    row type: the statement stays short and has a few parameters, so psycopg parses it once
-    per process, not on every call."""
+    row type: the statement's text depends only on the models, so it is built once per process
+    and psycopg parses it once; only the JSON changes."""
+    rows = (row, *with_rows)
+    sql = _one_statement_sql(tuple(_shape(obj) for obj in rows), tuple(conflict))
+    # pre_save: each value as save() would write it (auto_now and the like).
+    params = [
+        json.dumps(
+            {f.column: f.pre_save(o, add=True) for f in _fields(*_shape(o))}, default=_as_text
+        )
+        for o in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0] == 1
+
+
+@functools.cache
+def _one_statement_sql(
+    shapes: tuple[tuple[type[Model], bool], ...], conflict: tuple[str, ...]
+) -> str:
     quote = connection.ops.quote_name
-    parts, params = [], []
-    for obj in (row, *with_rows):
-        fields = _fields(obj)
-        columns = ", ".join(quote(f.column) for f in fields)
-        table = quote(obj._meta.db_table)
+    parts = []
+    for model, autoincremented in shapes:
+        columns = ", ".join(quote(f.column) for f in _fields(model, autoincremented))
+        table = quote(model._meta.db_table)
         record = f"jsonb_populate_record(NULL::{table}, %s::jsonb)"
         insert = f"INSERT INTO {table} ({columns}) SELECT {columns}"
-        if obj is row:
+        if not parts:
             on_conflict = ", ".join(quote(c) for c in conflict)
             parts.append(
                 f'"new" AS ({insert} FROM {record}'
@@ -62,17 +80,14 @@ def _in_one_statement(row: Model, conflict: list[str], with_rows: Sequence[Model
             )
         else:
             parts.append(f'"r{len(parts)}" AS ({insert} FROM "new", {record})')
-        params.append(json.dumps({f.column: _value(obj, f) for f in fields}, default=_as_text))
-    with connection.cursor() as cursor:
-        cursor.execute(f'WITH {", ".join(parts)} SELECT count(*) FROM "new"', params)  # noqa: S608
-        return cursor.fetchone()[0] == 1
+    return f'WITH {", ".join(parts)} SELECT count(*) FROM "new"'  # noqa: S608
 
 
 def _in_a_transaction(row: Model, conflict: list[str], with_rows: Sequence[Model]) -> bool:
     quote = connection.ops.quote_name
     with transaction.atomic(), connection.cursor() as cursor:
         for obj in (row, *with_rows):
-            fields = _fields(obj)
+            fields = _fields(*_shape(obj))
             sql = (
                 f"INSERT INTO {quote(obj._meta.db_table)} "  # noqa: S608
                 f"({', '.join(quote(f.column) for f in fields)}) "
@@ -87,14 +102,15 @@ def _in_a_transaction(row: Model, conflict: list[str], with_rows: Sequence[Model
     return True
 
 
-def _fields(obj: Model) -> list[Field]:
-    """The columns to write: all of them but an autoincremented primary key."""
-    return [f for f in obj._meta.concrete_fields if not (f.primary_key and obj.pk is None)]
+def _shape(obj: Model) -> tuple[type[Model], bool]:
+    """The model, and whether its primary key is left to the database (autoincremented)."""
+    return type(obj), obj.pk is None
 
 
-def _value(obj: Model, field: Field) -> Any:
-    """The column's value as save() would compute it (`pre_save`: auto_now and the like)."""
-    return field.pre_save(obj, add=True)
+@functools.cache
+def _fields(model: type[Model], autoincremented: bool) -> tuple[Field, ...]:
+    """The columns to write: all of them but a primary key the database assigns."""
+    return tuple(f for f in model._meta.concrete_fields if not (f.primary_key and autoincremented))
 
 
 def _as_text(value: Any) -> str:

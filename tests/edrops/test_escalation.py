@@ -207,6 +207,20 @@ def test_a_step_task_delivered_twice_pages_once(sender, clock, twilio):
     twilio.expect_nothing_more()
 
 
+def test_a_policy_fixed_while_the_dispatch_waited_for_a_worker_is_the_one_that_pages(
+    sender, clock, twilio
+):
+    response = sender.post("/api/v1/events", MISO, format="json")  # queued, no worker yet
+    EscalationStep.objects.filter(position=0).update(targets=["person:carol"])
+
+    run_queued_tasks()
+
+    twilio.expect_sms(to=CAROL)
+    twilio.expect_nothing_more()
+    event = Event.objects.get(pk=response.json()["id"])
+    assert event.policy["steps"][0]["targets"] == ["person:carol"]
+
+
 def test_editing_the_policy_does_not_change_an_escalation_under_way(sender, clock, twilio):
     dispatch(sender)
     twilio.expect_sms(to=ALICE)
