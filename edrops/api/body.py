@@ -2,6 +2,7 @@
 exact bytes are at hand to keep when the message is rejected."""
 
 import json
+import re
 from typing import Any
 
 from rest_framework import status
@@ -37,6 +38,11 @@ def _no_constants(name: str) -> Any:
     raise NotAJsonObject(f"Malformed JSON: {name} is not a JSON value.")
 
 
+# Where a string the database can't store may hide: a \u0000 or \ud800-\udfff escape, or a
+# surrogate written out in (invalid) UTF-8, which Python's JSON decoder lets through.
+_MAYBE_UNSTORABLE = re.compile(rb"\\u0000|\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+
+
 def json_object(body: bytes) -> dict[str, Any]:
     """The body as a JSON object; NotAJsonObject with a message a sender can act on."""
     try:
@@ -47,16 +53,25 @@ def json_object(body: bytes) -> dict[str, Any]:
         raise NotAJsonObject(f"Malformed JSON: {e}") from None
     if not isinstance(data, dict):
         raise NotAJsonObject(f"Expected a JSON object, got {type(data).__name__}.")
-    if b"\\u0000" in body and _has_nul(data):
-        raise NotAJsonObject("NUL characters (\\u0000) are not allowed in strings.")
+    # PostgreSQL stores neither NUL nor unpaired surrogates, anywhere (a key, `details`, ...):
+    # refused here, the message is kept as rejected instead of failing to insert.
+    if _MAYBE_UNSTORABLE.search(body) and (why := _unstorable(data)):
+        raise NotAJsonObject(why)
     return data
 
 
-def _has_nul(value: Any) -> bool:
+def _unstorable(value: Any) -> str:
+    """Why a string in `value` can't be stored, or ''."""
     if isinstance(value, str):
-        return "\x00" in value
+        if "\x00" in value:
+            return "NUL characters (\\u0000) are not allowed in strings."
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return "Unpaired surrogates (\\ud800-\\udfff) are not allowed in strings."
+        return ""
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return next(filter(None, (_unstorable(k) or _unstorable(v) for k, v in value.items())), "")
     if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+        return next(filter(None, map(_unstorable, value)), "")
+    return ""

@@ -54,6 +54,24 @@ def test_a_json_list_or_nul_characters_are_rejected_not_crashed_on(sender):
     assert RejectedMessage.objects.count() == 2
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"external_id": "A", "summary": "s", "details": {"note": "\\ud800"}}',
+        b'{"external_id": "A", "summary": "s", "details": {"\\udc00": 1}}',
+        b'{"external_id": "A", "summary": "s", "resources": ["\xed\xa0\x80"]}',
+    ],
+    ids=["escaped-in-details", "escaped-in-a-key", "raw-in-a-list"],
+)
+def test_an_unpaired_surrogate_anywhere_is_a_400_and_the_message_is_kept(sender, body):
+    response = sender.generic("POST", "/api/v1/events", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert "Unpaired surrogates" in response.json()["errors"]["body"][0]
+    assert bytes(RejectedMessage.objects.get().raw_body) == body
+    assert Event.objects.count() == 0
+
+
 def test_three_bad_messages_in_ten_minutes_raise_one_alarm_for_the_team(sender, source):
     for line in BAD:  # eight bad messages
         sender.generic("POST", "/api/v1/events", line, content_type="application/json")
