@@ -1,6 +1,6 @@
 """Benchmark POST /api/v1/events against a minimal DRF insert endpoint, in the same run.
 
-    .venv/bin/python -m bench.ingest.run [--seconds 8] [--rounds 3] [--concurrency 8]
+    .venv/bin/python -m bench.ingest.run [--seconds 10] [--rounds 5] [--concurrency 8]
 
 Migrates a fresh PostgreSQL database, starts gunicorn as the Dockerfile does (3 workers x 4
 threads) on loopback with DEBUG off, and drives both endpoints with a small threaded keep-alive
@@ -99,8 +99,8 @@ def merge(name: str, phases: list[Phase]) -> Phase:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=8.0, help="per endpoint and round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=10.0, help="per endpoint and round")
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--port", type=int, default=0, help="default: a free one")
     args = parser.parse_args()
