@@ -4,7 +4,7 @@ An event carries its own escalation state (see the fields on `Event`): a snapsho
 policy taken when its first step runs, the next (step, pass) to run, and `next_step_at`. Work
 moves like this, every hop committed with the state it changes:
 
-    ingest ──(same transaction)──► step task (0, 0)
+    ingest ──(same statement)──► step task (0, 0)
     step task: lock the event; still triggered and still at (step, pass)? snapshot the team's
                policy (first step only), page the step's recipients (one Notification per
                person and contact rule, one post per `slack:` channel), arm the next step;
