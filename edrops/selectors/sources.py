@@ -10,6 +10,8 @@ from edrops.models.sources import hash_token
 # keeps the sources it has read for this long. Its own edits (admin, commands, the heartbeat
 # monitor) clear them at once (see apps.py); another process's are seen within this time, so a
 # replaced token, a new rate limit or a new team takes up to this long to reach every process.
+# One instance serves concurrent requests; only record_life writes to it (its last sign of life,
+# which only moves forward).
 SOURCE_CACHE_SECONDS = 5.0
 
 _by_digest: dict[str, tuple[float, Source]] = {}

@@ -88,8 +88,9 @@ class _Kept(Broker):
     def get_connection(self, list_key: str | None = None) -> None:
         return None
 
-    def enqueue(self, task: str) -> None:
+    def enqueue(self, task: str) -> str:
         self.payload = task
+        return "with its event"  # what django-q logs as the queued task's id
 
 
 def step_task_row(*, event: Event, now: datetime) -> OrmQ | None:
