@@ -163,6 +163,29 @@ def shifts(
     return found
 
 
+def on_call_and_next(
+    *, teams: Iterable[Team], at: datetime, horizon: datetime
+) -> dict[int, list[tuple[OnCall, Shift | None]]]:
+    """`on_call_for_teams`, each holder with the next shift someone holds after theirs (before
+    `horizon`): the on-call page. Three queries, however many teams."""
+    answer: dict[int, list[tuple[OnCall, Shift | None]]] = {team.pk: [] for team in teams}
+    rotations = Rotation.objects.filter(team__in=list(answer))
+    for rotation, schedule in _schedules(rotations, overrides_from=at):
+        now = _on_call(rotation, schedule, at)
+        following = None
+        if now.until is not None and now.until < horizon:
+            following = next(
+                (
+                    Shift(rotation, who, begin, finish, span.ref if span else None)
+                    for begin, finish, who, span in schedule.segments(now.until, horizon)
+                    if who is not None
+                ),
+                None,
+            )
+        answer[rotation.team_id].append((now, following))
+    return answer
+
+
 # --- Escalation ------------------------------------------------------------------------------
 
 

@@ -20,7 +20,7 @@ from edrops.dashboard import selectors
 from edrops.models import Event
 from edrops.selectors.heartbeats import system_health
 from rosters.models import Team
-from rosters.selectors import on_call_for_teams, shifts
+from rosters.selectors import on_call_and_next
 
 
 def login_required(view):
@@ -145,23 +145,12 @@ def oncall(request):
     now = timezone.now()
     person = selectors.viewer_person(request.user)
     teams = list(Team.objects.order_by("slug"))
-    current = on_call_for_teams(teams=teams, at=now)
-    horizon = now + timedelta(days=60)
-    rows = []
-    for team in teams:
-        upcoming = shifts(start=now, end=horizon, team=team)
-        for holder in current[team.pk]:
-            following = next(
-                (
-                    s
-                    for s in upcoming
-                    if s.rotation.pk == holder.rotation.pk
-                    and s.starts_at >= (holder.until or horizon)
-                    and s.person is not None
-                ),
-                None,
-            )
-            rows.append({"team": team, "now": holder, "next": following})
+    by_team = on_call_and_next(teams=teams, at=now, horizon=now + timedelta(days=60))
+    rows = [
+        {"team": team, "now": holder, "next": following}
+        for team in teams
+        for holder, following in by_team[team.pk]
+    ]
     return render(
         request,
         "dashboard/oncall.html",

@@ -8,12 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from edrops.models import Event
 from tests.edrops.conftest import example
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, TeamFactory
 from tests.rosters.factories import rotation
 
 pytestmark = pytest.mark.django_db
@@ -206,6 +208,23 @@ def test_the_oncall_page_shows_who_is_on_now_and_next_in_their_time_and_yours(we
     assert "their time 09:00 CST" in page
     assert "Mon Nov 30 09:00 CST" in page  # alice's hand-off, in the viewer's (her) zone
     assert "Mon 16:00 CET for them" in page  # bob starts then, 16:00 in Berlin
+
+
+def test_the_oncall_page_costs_the_same_queries_for_one_team_or_ten(
+    web, team, alice, django_assert_num_queries
+):
+    rotation(team=team, people=[alice], start="2026-11-23T09:00", shift=timedelta(weeks=1))
+    with time_machine.travel(NOW, tick=False), CaptureQueriesContext(connection) as one_team:
+        web.get("/oncall")
+    for n in range(9):
+        other = TeamFactory(slug=f"market-{n}", name=f"Market desk {n}")
+        people = [PersonFactory(handle=f"p{n}a"), PersonFactory(handle=f"p{n}b")]
+        rotation(team=other, people=people, start="2026-11-23T09:00", shift=timedelta(days=1))
+
+    with time_machine.travel(NOW, tick=False), django_assert_num_queries(len(one_team)):
+        page = web.get("/oncall").content.decode()
+
+    assert all(f"Market desk {n}" in page for n in range(9))
 
 
 def test_the_dashboard_says_when_edrops_cannot_page(web):
