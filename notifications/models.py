@@ -95,6 +95,12 @@ class Notification(models.Model):
         null=True, blank=True, help_text="when it went to the provider; what limits count"
     )
     delivered_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="when what it is about was acknowledged or closed (its Slack posts rewritten);"
+        " a page about it again, once it reopens, is a new post",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -110,10 +116,11 @@ class Notification(models.Model):
                 | (Q(person__isnull=True, channel="slack") & ~Q(slack_channel="")),
                 name="notification_one_addressee",
             ),
-            # A page goes to a channel once per reference (see schedule_channel_page).
+            # A page goes to a channel once per reference until it is answered (see
+            # schedule_channel_page).
             models.UniqueConstraint(
                 fields=["reference", "slack_channel"],
-                condition=Q(kind="page", person__isnull=True),
+                condition=Q(kind="page", person__isnull=True, answered_at__isnull=True),
                 name="channel_page_once",
             ),
         ]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from itertools import zip_longest
 from zoneinfo import ZoneInfo
 
 from notifications.content import PageContent
@@ -256,8 +257,11 @@ def bundle_summary(pages: Sequence[PageContent]) -> str:
     return f"{text} for {', '.join(teams)}" if teams else text
 
 
-def render_bundle(channel: str, pages: Sequence[PageContent], *, reason: str) -> tuple[str, str]:
-    """(subject, text) of the one message that stands for pages a limit held back."""
+def render_bundle(
+    channel: str, pages: Sequence[PageContent], *, reason: str, answers: Sequence[str] = ()
+) -> tuple[str, str]:
+    """(subject, text) of the one message that stands for pages a limit held back. `answers`,
+    beside `pages` ('' for none yet), are written on their lines (Slack and email only)."""
     what = bundle_summary(pages)
     if channel == "sms":
         text = to_gsm7(f"{what} held back ({reason}): reply 'ack all' to acknowledge all.")
@@ -267,7 +271,9 @@ def render_bundle(channel: str, pages: Sequence[PageContent], *, reason: str) ->
     if channel == "voice":
         return "", f"{what} held back, {reason}. Press 1 to acknowledge all of them."
     lines = [f"{what} held back ({reason}):"]
-    lines += [f"- {p.summary}" + (f" [{p.ack_code}]" if p.ack_code else "") for p in pages]
+    for page, answer in zip_longest(pages, answers[: len(pages)], fillvalue=""):
+        line = f"- {page.summary}" + (f" [{page.ack_code}]" if page.ack_code else "")
+        lines.append(f"{line}: {answer}" if answer else line)
     return f"{what} held back", "\n".join(lines)
 
 

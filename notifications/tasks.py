@@ -9,3 +9,7 @@ def deliver(notification_id: int) -> str:
 
 def update_slack_message(message_id: int, text: str) -> None:
     services.update_slack_message(message_id=message_id, text=text)
+
+
+def refresh_bundle_message(message_id: int) -> None:
+    services.refresh_bundle_message(message_id=message_id)

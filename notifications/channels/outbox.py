@@ -46,7 +46,7 @@ def send(notification: Notification) -> Sent:
     return Sent(provider_id=f"outbox-{entries[0].pk}", detail=f"outbox ({', '.join(to)})")
 
 
-def update(*, message: SlackMessage, text: str) -> None:
+def update(*, message: SlackMessage, text: str, blocks: list | None = None) -> None:
     OutboxMessage.objects.create(
         notification=message.notification,
         channel=Channel.SLACK,

@@ -78,12 +78,14 @@ def as_transport_error(error: SlackClientError | OSError) -> TransportError:
 
 def page_posted_in(channel: str, *, reference: str) -> SlackMessage | None:
     """The page about `reference` already in `channel` (one per event, however many are paged
-    and whether a person's page or a step's `slack:` target put it there)."""
+    and whether a person's page or a step's `slack:` target put it there). One rewritten with
+    its answer doesn't count: the event has reopened, and the channel must see it again."""
     return SlackMessage.objects.filter(
         notification__reference=reference,
         notification__kind=Notification.Kind.PAGE,
         is_direct=False,
         channel=channel,
+        notification__answered_at__isnull=True,
     ).first()
 
 
@@ -145,14 +147,14 @@ def _post(notification: Notification, targets: list[tuple[str, bool]]) -> dict[b
     return posted
 
 
-def update(*, message: SlackMessage, text: str) -> None:
-    """Replace a posted message (the button goes: it has been answered)."""
+def update(*, message: SlackMessage, text: str, blocks: list | None = None) -> None:
+    """Replace a posted message; without `blocks`, text only (the button goes: answered)."""
     try:
         client().chat_update(
             channel=message.channel,
             ts=message.ts,
             text=text,
-            blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+            blocks=blocks or [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
         )
     except (SlackClientError, OSError) as error:
         raise as_transport_error(error) from error

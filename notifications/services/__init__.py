@@ -15,6 +15,7 @@ from notifications.services.replies import record_reply, record_twilio_status
 from notifications.services.scheduling import (
     cancel_pending,
     enqueue_due,
+    refresh_bundle_message,
     schedule_channel_page,
     schedule_page,
     send_channel_notice,
@@ -29,6 +30,7 @@ __all__ = [
     "enqueue_due",
     "record_reply",
     "record_twilio_status",
+    "refresh_bundle_message",
     "schedule_channel_page",
     "schedule_page",
     "send_channel_notice",

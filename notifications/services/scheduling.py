@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from notifications import channels
+from notifications import channels, rendering
 from notifications.channels import TransportError, outbox, slack
 from notifications.content import PageContent
 from notifications.models import Channel, Notification, SlackMessage
@@ -94,14 +94,18 @@ def schedule_channel_page(
     `slack:CHANNEL` target), with the same *Acknowledge* button (value: `reference`); times are
     shown in `tz`. Returns None when that channel already has this page.
 
-    The limit: once per reference and channel — later steps and passes that name the channel
-    again find the first post (its button still works) instead of adding another. No count
+    The limit: once per reference and channel until it is answered — later steps and passes
+    that name the channel again find the first post (its button still works) instead of adding
+    another; once the event reopens, it is posted afresh. No count
     limit beyond that: per-person limits exist to keep one phone from being silenced, while
     a channel is read by many and every event in a storm should keep its own button. Bursts
     are paced by Slack itself (about one post a second per channel): a 429 is retried after
     its Retry-After like any Slack send."""
     if Notification.objects.filter(
-        reference=reference, slack_channel=slack_channel, kind=Notification.Kind.PAGE
+        reference=reference,
+        slack_channel=slack_channel,
+        kind=Notification.Kind.PAGE,
+        answered_at__isnull=True,
     ).exists():
         return None
     try:
@@ -200,8 +204,10 @@ def enqueue_due(*, now: datetime) -> int:
 
 @transaction.atomic
 def update_slack_messages(*, reference: str, text: str) -> int:
-    """Rewrite every Slack message posted about `reference` (e.g. "Acknowledged by bob via sms
-    at 14:02"), dropping the button. Queued, one task per message; returns how many."""
+    """Rewrite every Slack message about `reference` with `text` (e.g. "Acknowledged by bob via
+    sms at 14:02"): its pages and notices lose their button, and so does a bundle holding one
+    of its pages once every page in it is answered (until then the answer goes on that page's
+    line). Queued, one task per message; returns how many."""
     messages = SlackMessage.objects.filter(notification__reference=reference)
     count = 0
     for message in messages:
@@ -213,18 +219,66 @@ def update_slack_messages(*, reference: str, text: str) -> int:
             task_name=f"update slack {message.channel} {message.ts}",
         )
         count += 1
+    Notification.objects.filter(reference=reference, answered_at__isnull=True).update(
+        answered_at=timezone.now()
+    )
+    holding = Notification.objects.filter(
+        kind=Notification.Kind.BUNDLE, held_pages__reference=reference
+    )
+    for bundle in Notification.objects.select_for_update().filter(pk__in=holding.values("pk")):
+        answered = {**bundle.content.get("answered", {}), reference: text}
+        Notification.objects.filter(pk=bundle.pk).update(
+            content={**bundle.content, "answered": answered}
+        )
+        for message in bundle.slack_messages.all():
+            # The worker renders the bundle as its answers stand when it runs, so two answers'
+            # tasks may run in either order.
+            async_task(
+                "notifications.tasks.refresh_bundle_message",
+                message.pk,
+                group="slack-update",
+                task_name=f"refresh slack bundle {message.channel} {message.ts}",
+            )
+            count += 1
     return count
 
 
 def update_slack_message(*, message_id: int, text: str) -> None:
-    """Worker side of update_slack_messages. A transient error raises (django-q retries it);
-    a permanent one (message deleted, channel archived) is given up quietly."""
+    """Worker side of update_slack_messages."""
+    _rewrite(SlackMessage.objects.select_related("notification").get(pk=message_id), text)
+
+
+def refresh_bundle_message(*, message_id: int) -> None:
+    """Worker side of update_slack_messages for a bundle: its text with every answer so far."""
     message = SlackMessage.objects.select_related("notification").get(pk=message_id)
+    bundle = message.notification
+    answered = bundle.content.get("answered", {})
+    references = dict(
+        Notification.objects.filter(pk__in=bundle.content["notifications"]).values_list(
+            "pk", "reference"
+        )
+    )
+    answers = [answered.get(references.get(pk), "") for pk in bundle.content["notifications"]]
+    _, text = rendering.render_bundle(
+        Channel.SLACK,
+        [PageContent.from_json(c) for c in bundle.content["pages"]],
+        reason=bundle.content.get("reason", "rate limit"),
+        answers=answers,
+    )
+    if all(answers):
+        _rewrite(message, text)
+    else:
+        _rewrite(message, text, blocks=rendering.bundle_slack_blocks(text, bundle_id=bundle.pk))
+
+
+def _rewrite(message: SlackMessage, text: str, blocks: list | None = None) -> None:
+    """A transient error raises (django-q retries it); a permanent one (message deleted,
+    channel archived) is given up quietly."""
     if message.ts.startswith("outbox-") or channels.uses_outbox(Channel.SLACK):
-        outbox.update(message=message, text=text)
+        outbox.update(message=message, text=text, blocks=blocks)
         return
     try:
-        slack.update(message=message, text=text)
+        slack.update(message=message, text=text, blocks=blocks)
     except TransportError as error:
         if not error.permanent:
             raise

@@ -17,7 +17,7 @@ from edrops import selectors, services
 from edrops.models import Event
 from notifications.models import OutboxMessage
 from rosters.models import Team
-from tests.edrops.conftest import NOON, dispatch
+from tests.edrops.conftest import MISO, NOON, dispatch
 from tests.fakes.queue import run_queued_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -148,6 +148,23 @@ def test_bob_clicks_acknowledge_in_markets_and_every_slack_message_says_so(
     clock(600)
     twilio.expect_nothing_more()
     slack.expect_nothing_more()
+
+
+def test_resolved_then_triggered_again_the_channels_see_it_afresh_with_a_button(
+    tmp_path, sender, clock, twilio, slack
+):
+    load(tmp_path, ROSTER)
+    event = dispatch(sender)
+    for to in ("C0MARKETS", "C0GRIDOPS", "U0ALICE"):
+        slack.expect_message(to=to)
+    twilio.expect_sms(to=ALICE)
+    services.resolve(event=event, by=None, source=None, via="web", at=timezone.now())
+    run_queued_tasks()
+
+    dispatch(sender, body={**MISO, "revision": 1})  # the operator sends it again
+
+    for to in ("C0MARKETS", "C0GRIDOPS", "U0ALICE"):
+        assert slack.expect_message(to=to).button("acknowledge")["value"] == str(event.pk)
 
 
 def test_a_step_that_reaches_only_a_slack_channel_waits_its_turn(

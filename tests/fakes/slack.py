@@ -100,6 +100,9 @@ class FakeSlack(FakeServer):
             if post is None:
                 return Reply(200, {"ok": False, "error": "message_not_found"})
             post.updates.append(p.get("text", ""))
+            if "blocks" in p:  # like Slack, the message is now what the update says
+                blocks = p["blocks"]
+                post.blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
             return Reply(
                 200, {"ok": True, "channel": post.channel, "ts": post.ts, "text": p.get("text", "")}
             )

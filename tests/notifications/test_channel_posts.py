@@ -154,6 +154,24 @@ def test_a_step_naming_the_team_channel_finds_the_page_already_there(slack, alic
     ]
 
 
+def test_a_reopened_event_is_posted_in_the_channel_again_beside_its_answered_post(slack, miso):
+    with time_machine.travel(NOON, tick=False):
+        post_page(miso)
+        run_queued_tasks()
+    first = slack.expect_message(to="C0MARKETS", containing="curtail 12.5 MW")
+    services.update_slack_messages(reference=REFERENCE, text="Resolved by alice via web")
+    run_queued_tasks()
+    slack.expect_update(first, containing="Resolved by alice via web")
+
+    with time_machine.travel(NOON, tick=False):
+        post_page(miso)  # the sender triggered it again: escalation starts over
+        run_queued_tasks()
+
+    again = slack.expect_message(to="C0MARKETS", containing="curtail 12.5 MW")
+    assert again.button("acknowledge")["value"] == REFERENCE
+    slack.expect_nothing_more()
+
+
 def test_a_notice_to_a_channel_is_plain_text_and_updated_with_the_event(slack, miso):
     services.send_channel_notice(
         slack_channel="C0GRIDOPS", text="Nobody acknowledged MISO LMR dispatch", reference=REFERENCE

@@ -120,6 +120,41 @@ def test_pages_held_on_slack_come_back_as_one_message_with_an_acknowledge_all_bu
     slack.expect_nothing_more()
 
 
+def test_a_slack_bundle_shows_each_answer_and_keeps_its_button_until_the_last(slack, alice, miso):
+    with time_machine.travel(NOON, tick=False) as clock:
+        references = [f"event-{i:02d}" for i in range(12)]
+        for n, reference in enumerate(references):
+            services.schedule_page(
+                person=alice,
+                channel=Channel.SLACK,
+                content=replace(miso, summary=f"dispatch {n}", ack_code=str(n)),
+                reference=reference,
+                due_at=timezone.now(),
+            )
+        run_queued_tasks()
+        clock.shift(timedelta(minutes=15))
+        services.enqueue_due(now=timezone.now())
+        run_queued_tasks()
+    for n in range(10):
+        slack.expect_message(to="U0ALICE", containing=f"dispatch {n},")
+    bundle = slack.expect_message(to="U0ALICE", containing="2 pages for grid-ops held back")
+
+    services.update_slack_messages(reference="event-10", text="Acknowledged by bob via sms")
+    run_queued_tasks()
+
+    update = slack.expect_update(bundle, containing="dispatch 10 [10]: Acknowledged by bob")
+    assert "- dispatch 11 [11]\n" in update + "\n"  # still open
+    assert bundle.button("acknowledge_all")
+
+    services.update_slack_messages(reference="event-11", text="Resolved by carol via web")
+    run_queued_tasks()
+
+    slack.expect_update(bundle, containing="dispatch 11 [11]: Resolved by carol via web")
+    with pytest.raises(AssertionError, match="no button"):
+        bundle.button()
+    slack.expect_nothing_more()
+
+
 def test_workers_racing_on_one_persons_pages_never_overshoot_the_limit(twilio, alice, miso):
     if connection.vendor != "postgresql":
         pytest.skip("row locks and concurrent writers need PostgreSQL (SQLite has one writer)")
