@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required as django_login_requir
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -97,12 +98,13 @@ def _act(request, event_id, act) -> HttpResponse:
     )
     # "already acknowledged by bob via sms" is news to whoever pressed the button second.
     messages.info(request, f"{result.event.external_id}: {result.message}")
+    # Back where the button was: the board (redrawn in place by htmx) or the event's page.
+    if request.POST.get("next") == "event":
+        if request.htmx:  # the Resolve button, once its confirmation was accepted
+            return HttpResponseClientRedirect(reverse("dashboard:event", args=[event_id]))
+        return redirect("dashboard:event", event_id=event_id)
     if request.htmx:
         return render(request, "dashboard/_board.html", _board_context(request))
-    # Post/redirect/get, back where the button was (the board or the event's page).
-    back = request.POST.get("next") or "dashboard:index"
-    if back == "event":
-        return redirect("dashboard:event", event_id=event_id)
     return redirect("dashboard:index")
 
 

@@ -158,6 +158,16 @@ def test_a_dispatch_appears_is_acknowledged_and_the_other_screen_sees_it(running
     expect(lead.locator("#viewer-zone")).to_have_text("America/Chicago")
     lead.screenshot(path=SCREENSHOTS / "event.png", full_page=True)
 
+    # Resolving asks first: cancelled, nothing happens; confirmed, the page says who resolved it.
+    resolve = lead.get_by_role("button", name="Resolve")
+    lead.once("dialog", lambda dialog: dialog.dismiss())
+    resolve.click()
+    lead.wait_for_timeout(500)
+    expect(lead.locator("dl.facts")).not_to_contain_text("Resolved")
+    lead.once("dialog", lambda dialog: dialog.accept())
+    resolve.click()
+    expect(lead.locator("dl.facts")).to_contain_text("Resolved by lead via web", timeout=5_000)
+
     lead.goto(f"{stack.base_url}/oncall")
     expect(lead.locator("table.oncall")).to_contain_text("Alice Ng")
     expect(lead.locator("main")).to_contain_text("Your times are in America/Chicago")

@@ -136,6 +136,25 @@ def test_pressing_acknowledge_second_says_who_was_first(sender, web, django_user
     assert "<html" not in text  # htmx gets the board, not a page
 
 
+def test_resolve_asks_first_and_from_the_event_page_comes_back_to_it(sender, web):
+    event = dispatch(sender)
+    board = web.get("/").content.decode()
+    page = web.get(f"/events/{event.pk}").content.decode()
+    for html in (board, page):
+        assert f'hx-confirm="Resolve {MISO["external_id"]}? Paging stops' in html
+
+    response = web.post(
+        f"/events/{event.pk}/resolve",
+        {"next": "event"},
+        HTTP_X_CSRFTOKEN=csrf(web),
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response["HX-Redirect"] == f"/events/{event.pk}"
+    event.refresh_from_db()
+    assert (event.status, event.closed_via) == ("resolved", "web")
+
+
 def test_htmx_polls_get_the_board_alone(sender, web):
     dispatch(sender)
     fragment = web.get("/", HTTP_HX_REQUEST="true").content.decode()
