@@ -1,9 +1,8 @@
 """Events (a dispatch or an alert), every revision the sender sent, and what happened."""
 
-import uuid
-
 from django.db import models
 
+from edrops.ids import uuid7
 from edrops.models.sources import Severity, Source
 from rosters.models import Person, Team
 
@@ -34,7 +33,7 @@ class Event(models.Model):
     OPEN = (Status.TRIGGERED, Status.ACKNOWLEDGED)
     CLOSED = (Status.RESOLVED, Status.CANCELLED)
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     # No index of its own: the dedup key (source, external_id) serves every lookup by source.
     source = models.ForeignKey(
         Source, on_delete=models.PROTECT, related_name="events", db_index=False
