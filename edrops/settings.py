@@ -101,6 +101,16 @@ else:
     # health checks drop a connection the server closed instead of failing the next query.
     _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
     _db["CONN_HEALTH_CHECKS"] = True
+    # Parameters travel apart from the SQL, and psycopg prepares a statement a connection runs
+    # more than 5 times: the hot ones (ingest's write, the rate limiter, the clock's claims)
+    # skip parsing and planning. Behind PgBouncer in transaction mode older than 1.21 (no
+    # `max_prepared_statements`), set DB_PREPARED_STATEMENTS=off.
+    _db["OPTIONS"] = {
+        "server_side_binding": True,
+        # Django turns psycopg's preparing off unless told (5 is psycopg's own threshold).
+        "prepare_threshold": 5 if env.bool("DB_PREPARED_STATEMENTS", default=True) else None,
+        **_db.get("OPTIONS", {}),
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
