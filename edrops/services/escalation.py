@@ -70,12 +70,16 @@ def arm_first_step(*, event: Event, now: datetime) -> None:
 def queue_step(*, event: Event, broker: Broker | None = None) -> None:
     """Queue the event's armed step now (in the caller's transaction: the ORM broker's task row
     commits with the event, or not at all)."""
+    _queue(event.pk, event.step_index, event.pass_index, broker=broker)
+
+
+def _queue(pk, step_index: int, pass_index: int, *, broker: Broker | None = None) -> None:
     async_task(
         STEP_TASK,
-        str(event.pk),
-        event.step_index,
-        event.pass_index,
-        task_name=f"escalate {event.pk} step {event.step_index + 1} pass {event.pass_index + 1}",
+        str(pk),
+        step_index,
+        pass_index,
+        task_name=f"escalate {pk} step {step_index + 1} pass {pass_index + 1}",
         broker=broker,
     )
 
@@ -118,13 +122,7 @@ def claim_due_steps(*, now: datetime) -> int:
     queued = 0
     for pk, step_index, pass_index, claimed in rows:
         if due.filter(pk=pk, step_queued_at=claimed).update(step_queued_at=now):
-            async_task(
-                STEP_TASK,
-                str(pk),
-                step_index,
-                pass_index,
-                task_name=f"escalate {pk} step {step_index + 1} pass {pass_index + 1}",
-            )
+            _queue(pk, step_index, pass_index)
             queued += 1
     return queued
 
