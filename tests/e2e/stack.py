@@ -15,8 +15,10 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import environ
 import psycopg
@@ -203,6 +205,15 @@ class Stack:
             f"--- {p.name} (last 40 lines)\n" + "\n".join(p.read_text().splitlines()[-40:])
             for p in sorted(self.logdir.glob("*.log"))
         )
+
+
+def first_shift_now(tz: str) -> str:
+    """A roster `start` that puts a rotation's first person on call now and for days to come.
+
+    Tests that run real processes run on the wall clock: a fixed start date makes a two-person
+    weekly rotation page the other person on alternate weeks."""
+    started = datetime.now(ZoneInfo(tz)) - timedelta(hours=1)
+    return started.strftime("%Y-%m-%dT%H:%M")
 
 
 def wait_for(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.e2e.stack import MANAGE, REPO, wait_for
+from tests.e2e.stack import MANAGE, REPO, first_shift_now, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -38,8 +38,10 @@ ROSTER = {
     "teams": [
         {"slug": "grid-ops", "name": "Grid Operations", "timezone": "America/Chicago",
          "members": ["alice", "bob"],
-         "rotations": [{"name": "primary", "start": "2026-01-05T09:00", "shift": "1w",
-                        "timezone": "America/Chicago", "people": ["alice", "bob"]}],
+         # Alice's week has just begun, whatever the date.
+         "rotations": [{"name": "primary", "start": first_shift_now("America/Chicago"),
+                        "shift": "1w", "timezone": "America/Chicago",
+                        "people": ["alice", "bob"]}],
          "escalation": {"steps": [{"notify": ["rotation:primary"], "wait": "5m"},
                                   {"notify": ["team"]}]}},
     ],

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 import yaml
 
-from tests.e2e.stack import MANAGE, REPO, wait_for
+from tests.e2e.stack import MANAGE, REPO, first_shift_now, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -32,9 +32,9 @@ ROSTER = {
         {"slug": "grid-ops", "name": "Grid Operations", "timezone": "America/Chicago",
          "slack_channel": "C0GRIDOPS", "members": ["alice", "bob", "dan"],
          "rotations": [
-             {"name": "primary", "start": "2026-01-05T09:00", "shift": "1w",
+             {"name": "primary", "start": first_shift_now("America/Chicago"), "shift": "1w",
               "timezone": "America/Chicago", "people": ["alice"]},
-             {"name": "secondary", "start": "2026-01-05T09:00", "shift": "1w",
+             {"name": "secondary", "start": first_shift_now("America/Chicago"), "shift": "1w",
               "timezone": "America/Chicago", "people": ["bob"]},
          ],
          "escalation": {"steps": [
