@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DJANGO_SETTINGS_MODULE := edrops.settings
 
-.PHONY: run test install lint migrate clean
+.PHONY: run test install lint migrate clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Every benchmark against PostgreSQL (BENCH_PG), rewriting bench/RESULTS.md and its plot.
+bench: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench.all
 
 lint: install
 	$(BIN)/ruff check .

@@ -34,6 +34,8 @@ def wait_until(condition: Callable[[], object], *, timeout: float, what: str) ->
 
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+# Raw measurements (not committed), for bench/plot.py.
+OUT = Path(__file__).resolve().parent / "out"
 
 
 def write_section(*, begin: str, end: str, section: str, keep_rows_except: str = "") -> None:

@@ -16,6 +16,7 @@ Writes p50/p99/max to bench/RESULTS.md. Goals: first page p99 < 1 s, step latene
 """
 
 import argparse
+import json
 import os
 import random
 import re
@@ -30,7 +31,7 @@ import psycopg
 import requests
 import yaml
 
-from bench.common import free_port, pct, start_edrops, stop_edrops, wait_until, write_section
+from bench.common import OUT, free_port, pct, start_edrops, stop_edrops, wait_until, write_section
 from tests.fakes import FakeTwilio
 
 REPO = Path(__file__).resolve().parents[1]
@@ -197,6 +198,9 @@ def main() -> None:
         END,
     ])  # fmt: skip
     write_section(begin=BEGIN, end=END, section=section)
+    OUT.mkdir(parents=True, exist_ok=True)
+    raw = {"first_page": first_page, "step_ran": step_ran, "at_provider": at_provider}
+    (OUT / "escalation.json").write_text(json.dumps(raw))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ class EdropsConfig(AppConfig):
     verbose_name = "Events"
 
     def ready(self) -> None:
+        from edrops import checks  # noqa: F401  (registers the start-up checks)
         from edrops.models import Source
         from edrops.selectors.sources import forget_sources
         from rosters.models import EscalationPolicy, Team

@@ -27,9 +27,9 @@ from notifications import services as notifications
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 1.0
-# After a failed tick (database restarting, say) wait a little longer, so that a crash loop
-# doesn't hammer the database or fill the log at 1 line/s.
-BACKOFF_SECONDS = 5.0
+# After a failed tick (database restarting, say) wait 1 s, then 2, 4, at most 5: a blip of a
+# few seconds costs a second, and a long outage doesn't fill the log at one traceback a second.
+BACKOFF_SECONDS = (1.0, 2.0, 4.0, 5.0)
 
 
 # Never wake more often than this, however close together things fall due.
@@ -68,6 +68,7 @@ def tick(now: datetime) -> TickReport:
 def run(*, stop: threading.Event, interval: float = TICK_SECONDS) -> None:
     """Tick on every whole `interval` until `stop` is set (SIGTERM/SIGINT)."""
     log.info("clock started")
+    failures = 0
     while not stop.is_set():
         started = time.monotonic()
         try:
@@ -80,9 +81,12 @@ def run(*, stop: threading.Event, interval: float = TICK_SECONDS) -> None:
             if report:
                 log.info("tick %s enqueued %s", now.isoformat(), report.enqueued)
         except Exception:
-            log.exception("tick failed; retrying in %.0f s", BACKOFF_SECONDS)
-            stop.wait(BACKOFF_SECONDS)
+            wait = BACKOFF_SECONDS[min(failures, len(BACKOFF_SECONDS) - 1)]
+            failures += 1
+            log.exception("tick failed; retrying in %.0f s", wait)
+            stop.wait(wait)
             continue
+        failures = 0
         # Sleep to the next whole interval (not `interval` after this tick ended, so that a
         # slow tick doesn't make every later one late too), or until the next work falls due.
         elapsed = time.monotonic() - started

@@ -5,6 +5,7 @@ DEBUG defaults to off: a production host that forgets to set it must fail closed
 test suite switch it on.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -63,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Innermost, so it sees the view's exception before any other middleware turns it into a 500.
+    "edrops.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "edrops.urls"
@@ -106,6 +109,7 @@ else:
     # skip parsing and planning. Behind PgBouncer in transaction mode older than 1.21 (no
     # `max_prepared_statements`), set DB_PREPARED_STATEMENTS=off.
     _db["OPTIONS"] = {
+        "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=3),
         "server_side_binding": True,
         # Django turns psycopg's preparing off unless told (5 is psycopg's own threshold).
         "prepare_threshold": 5 if env.bool("DB_PREPARED_STATEMENTS", default=True) else None,
@@ -118,13 +122,31 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The ORM broker keeps tasks in the same database as the events, so an event and the first
 # escalation step it enqueues commit together or not at all.
 Q_BROKER = env("Q_BROKER", default="orm")
+
+# --- Recovery: how soon work a dead process held is picked up again -------------------------
+# One chain, each link longer than the one before, so that nothing slow is mistaken for lost
+# (a start-up check, edrops.checks, refuses settings that break it):
+#   PROVIDER_TIMEOUT     a call to Slack, Twilio or the mail server gives up         10 s
+#   STUCK_SENDING_AFTER  a notification left `sending` (its worker died mid-send)
+#                        is sent again: delivery is at least once                    15 s
+#   Q_TIMEOUT            a task still running is killed                              30 s
+#   Q_RETRY              a task a dead worker had taken is handed out again          45 s
+# Q_RETRY is the last net, not the first: an escalation step or a page whose task was taken
+# and never finished is queued again by the clock once REQUEUE_AFTER has passed since every
+# task queued before it was taken (so a long queue is not doubled, only a lost task).
+PROVIDER_TIMEOUT = env.float("PROVIDER_TIMEOUT", default=10.0)
+STUCK_SENDING_AFTER = timedelta(seconds=env.float("STUCK_SENDING_AFTER", default=15.0))
+REQUEUE_AFTER = timedelta(seconds=env.float("REQUEUE_AFTER", default=5.0))
+# While the database can't be reached the API answers 503 with this Retry-After, and a
+# connection attempt gives up after DB_CONNECT_TIMEOUT (PostgreSQL) instead of hanging.
+DB_UNAVAILABLE_RETRY_AFTER = 5
+EMAIL_TIMEOUT = PROVIDER_TIMEOUT
+
 Q_CLUSTER = {
     "name": "edrops",
     "workers": env.int("Q_WORKERS", default=4),
-    # A task running longer than `timeout` is killed; one whose worker died becomes visible
-    # again `retry` seconds after it was taken (retry must be longer than timeout).
-    "timeout": env.int("Q_TIMEOUT", default=60),
-    "retry": env.int("Q_RETRY", default=90),
+    "timeout": env.int("Q_TIMEOUT", default=30),
+    "retry": env.int("Q_RETRY", default=45),
     "max_attempts": 5,
     "ack_failures": True,
     "catch_up": False,
@@ -132,7 +154,11 @@ Q_CLUSTER = {
     "label": "Task queue",
 }
 if Q_BROKER == "orm":
-    Q_CLUSTER |= {"orm": "default", "poll": env.float("Q_POLL", default=0.1)}
+    Q_CLUSTER |= {
+        "orm": "default",
+        "broker_class": "notifications.queue.OrmBroker",
+        "poll": env.float("Q_POLL", default=0.1),
+    }
 elif Q_BROKER.startswith(("redis://", "rediss://")):
     Q_CLUSTER |= {"redis": Q_BROKER}
 else:

@@ -5,6 +5,7 @@ from django.utils import timezone
 from edrops import services
 from edrops.models import ProcessCheckIn
 from edrops.services import escalation, replies
+from notifications.queue import riding_out_outages
 
 
 def worker_check_in() -> None:
@@ -13,13 +14,21 @@ def worker_check_in() -> None:
 
 
 def run_escalation_step(event_id: str, step_index: int = 0, pass_index: int = 0) -> str:
-    """One escalation step of one event (queued by ingest for the first, by the clock after)."""
-    outcome = escalation.run_step(
-        event_id=event_id, step_index=step_index, pass_index=pass_index, now=timezone.now()
+    """One escalation step of one event (queued by ingest for the first, by the clock after).
+    A step is one transaction that checks it is still due: safe to run again from the start
+    when the database went away under it."""
+    outcome = riding_out_outages(
+        lambda: escalation.run_step(
+            event_id=event_id, step_index=step_index, pass_index=pass_index, now=timezone.now()
+        ),
+        what=f"escalation step {step_index + 1} of {event_id}",
     )
     return outcome.detail
 
 
 def reply_received(reply_id: int) -> list[str]:
     """An SMS, key press or Slack click recorded by `notifications` (NOTIFICATIONS_REPLY_TASK)."""
-    return replies.handle_reply(reply_id=reply_id, now=timezone.now())
+    return riding_out_outages(
+        lambda: replies.handle_reply(reply_id=reply_id, now=timezone.now()),
+        what=f"reply #{reply_id}",
+    )

@@ -33,7 +33,7 @@ from django_q.tasks import async_task
 
 from edrops.models import Event, Severity, TimelineEntry
 from edrops.services.timeline import append_timeline
-from notifications import rendering
+from notifications import queue, rendering
 from notifications import services as notifications
 from notifications.content import PageContent
 from notifications.models import Notification
@@ -43,10 +43,6 @@ from rosters.selectors import contact_plan, escalation_policy, recipients_for_ta
 log = logging.getLogger(__name__)
 
 STEP_TASK = "edrops.tasks.run_escalation_step"
-# A step whose task was queued this long ago and still hasn't run lost its task (a purged
-# queue, a broker without transactions): the clock queues it again. Longer than a worker's
-# lock on a task (Q_RETRY), so a task that is merely slow is not doubled; a double is harmless.
-REQUEUE_AFTER = timedelta(seconds=120)
 # Going round again right after the last step would page the first step's people a second
 # time at the same moment; a last step without a wait waits this long before a repeat.
 REPEAT_FLOOR = timedelta(minutes=1)
@@ -111,8 +107,9 @@ def step_task_row(*, event: Event, now: datetime) -> OrmQ | None:
 @transaction.atomic
 def claim_due_steps(*, now: datetime) -> int:
     """The clock's part: queue every armed step that has come due, each once, however many
-    clocks run (SKIP LOCKED on PostgreSQL, and a compare-and-set on `step_queued_at`)."""
-    unclaimed = Q(step_queued_at__isnull=True) | Q(step_queued_at__lt=now - REQUEUE_AFTER)
+    clocks run (SKIP LOCKED on PostgreSQL, and a compare-and-set on `step_queued_at`); and
+    again any whose task was lost (`notifications.queue.lost_before`)."""
+    unclaimed = Q(step_queued_at__isnull=True) | Q(step_queued_at__lt=queue.lost_before(now=now))
     due = Event.objects.filter(unclaimed, status=Event.Status.TRIGGERED, next_step_at__lte=now)
     rows = list(
         due.select_for_update(skip_locked=True)

@@ -11,8 +11,6 @@ from notifications.channels.base import Sent, TransportError
 from notifications.content import PageContent
 from notifications.models import Notification, SlackMessage
 
-TIMEOUT_SECONDS = 10
-
 # No retry will fix these; anything else (ratelimited, 5xx, internal_error) is tried again.
 PERMANENT_ERRORS = {
     "channel_not_found",
@@ -38,7 +36,7 @@ def client() -> WebClient:
     return WebClient(
         token=settings.SLACK_BOT_TOKEN,
         base_url=settings.SLACK_API_URL,
-        timeout=TIMEOUT_SECONDS,
+        timeout=settings.PROVIDER_TIMEOUT,
         retry_handlers=[],
     )
 

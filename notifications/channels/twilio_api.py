@@ -10,8 +10,6 @@ from twilio.rest import Client
 from notifications.channels.base import TransportError
 from notifications.models import Notification
 
-TIMEOUT_SECONDS = 10
-
 # Errors that no retry will fix: a bad or unreachable number, an opted-out recipient, a
 # misconfigured account. https://www.twilio.com/docs/api/errors
 PERMANENT_CODES = {
@@ -31,7 +29,7 @@ def client() -> Client:
     twilio = Client(
         settings.TWILIO_ACCOUNT_SID,
         settings.TWILIO_AUTH_TOKEN,
-        http_client=TwilioHttpClient(timeout=TIMEOUT_SECONDS),
+        http_client=TwilioHttpClient(timeout=settings.PROVIDER_TIMEOUT),
     )
     # Messages and Calls live on the `api` domain; its base URL is the one thing to move for
     # a local fake or a proxy (the SDK has no setting for it).

@@ -1,14 +1,15 @@
 """Putting notifications on the queue, taking them off it, and the clock's safety net."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from notifications import channels, rendering
+from notifications import channels, queue, rendering
 from notifications.channels import TransportError, outbox, slack
 from notifications.content import PageContent
 from notifications.models import Channel, Notification, SlackMessage
@@ -17,13 +18,6 @@ from rosters.models import Person
 
 State = Notification.State
 
-# A pending notification queued this long ago and still not claimed lost its task (a broker
-# without transactions, a purged queue): queue it again. The claim makes the extra one harmless.
-REQUEUE_AFTER = timedelta(seconds=60)
-# A worker that died between claiming and recording the result leaves `sending`. Longer than
-# any provider call can take (their HTTP timeouts are 10 s), so a slow send is never doubled;
-# a lost one is sent again: delivery is at least once.
-STUCK_SENDING_AFTER = timedelta(seconds=120)
 CLAIM_BATCH = 500
 
 
@@ -169,9 +163,13 @@ def cancel_pending(*, reference: str, reason: str) -> int:
 
 
 def recover_stuck_sending(*, now: datetime) -> int:
-    """Put back what a dead worker left in `sending` (see STUCK_SENDING_AFTER)."""
+    """Put back what a dead worker left in `sending`. STUCK_SENDING_AFTER is longer than any
+    provider call may take (PROVIDER_TIMEOUT), so a slow send is never doubled; a lost one is
+    sent again: delivery is at least once."""
     recovered = 0
-    stuck = Notification.objects.filter(state=State.SENDING, sent_at__lt=now - STUCK_SENDING_AFTER)
+    stuck = Notification.objects.filter(
+        state=State.SENDING, sent_at__lt=now - settings.STUCK_SENDING_AFTER
+    )
     for pk, sent_at in stuck.values_list("pk", "sent_at")[:CLAIM_BATCH]:
         if Notification.objects.filter(pk=pk, state=State.SENDING, sent_at=sent_at).update(
             state=State.PENDING, due_at=now, enqueued_at=None, sent_at=None
@@ -183,10 +181,11 @@ def recover_stuck_sending(*, now: datetime) -> int:
 
 @transaction.atomic
 def enqueue_due(*, now: datetime) -> int:
-    """The clock's part: claim pending notifications that have come due (or whose task was lost)
-    with a compare-and-set, and queue their delivery. Safe in many clocks at once."""
+    """The clock's part: claim pending notifications that have come due (or whose task was lost:
+    `notifications.queue.lost_before`) with a compare-and-set, and queue their delivery. Safe
+    in many clocks at once."""
     recover_stuck_sending(now=now)
-    unclaimed = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REQUEUE_AFTER)
+    unclaimed = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=queue.lost_before(now=now))
     due = Notification.objects.filter(unclaimed, state=State.PENDING, due_at__lte=now)
     # SKIP LOCKED (PostgreSQL): another clock busy with a row leaves it to that clock.
     ids = list(

@@ -40,7 +40,7 @@ def test_a_failing_tick_does_not_kill_the_clock(monkeypatch):
         return clock.TickReport()
 
     monkeypatch.setattr(clock, "tick", flaky_tick)
-    monkeypatch.setattr(clock, "BACKOFF_SECONDS", 0.01)
+    monkeypatch.setattr(clock, "BACKOFF_SECONDS", (0.01,))
     clock.run(stop=stop, interval=0.01)
 
     assert len(calls) == 2

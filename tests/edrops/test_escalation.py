@@ -10,6 +10,7 @@ import time_machine
 import yaml
 from django.core.management import call_command
 from django.utils import timezone
+from django_q.models import OrmQ
 from rest_framework.test import APIClient
 
 from edrops import selectors, services
@@ -124,6 +125,21 @@ def test_alice_is_paged_at_once_then_bob_and_dan_and_bobs_ack_4_stops_everything
     assert ("reply", "bob") in timeline(event)
     assert ("acknowledged", "bob") in timeline(event)
     assert kinds.count("escalated") == 2
+
+
+def test_the_worker_that_took_alices_first_step_dies_and_she_is_paged_seconds_later(
+    sender, clock, twilio
+):
+    assert sender.post("/api/v1/events", MISO, format="json").status_code == 202
+    # A worker took the step's task and was killed: django-q2 would hand it out again only
+    # after Q_RETRY (45 s); the clock doesn't wait for that.
+    OrmQ.objects.all().delete()
+    clock(4)
+    twilio.expect_nothing_more()
+    clock(2)
+    twilio.expect_sms(to=ALICE, containing="Reply 1 to ack")
+    clock(10)
+    twilio.expect_nothing_more()
 
 
 def test_bob_presses_1_on_the_call_and_nobody_is_paged_again(sender, clock, twilio):

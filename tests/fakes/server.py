@@ -1,6 +1,7 @@
 """A threaded local HTTP server with a queue of injected faults, shared by the fakes."""
 
 import json
+import random
 import threading
 import time
 from collections import deque
@@ -19,6 +20,7 @@ class Recorded:
     path: str
     headers: dict[str, str]
     params: dict[str, Any]
+    at: float = field(default_factory=time.time)  # wall clock, for the chaos test and bench/
 
 
 @dataclass
@@ -39,6 +41,8 @@ class FakeServer:
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
         self.faults: deque[Reply] = deque()
+        self.failing = 0.0  # the share of calls answered with `transient_error()` at random
+        self.random = random.Random(20261202)
         self.changed = threading.Condition()
         fake = self
 
@@ -90,6 +94,8 @@ class FakeServer:
             rejection = self.authenticate(recorded)
             if rejection is None and self.faults:
                 rejection = self.faults.popleft()
+            if rejection is None and self.random.random() < self.failing:
+                rejection = self.transient_error()
             reply = rejection or self.answer(recorded)
             self.changed.notify_all()
             return reply
@@ -99,6 +105,10 @@ class FakeServer:
 
     def answer(self, recorded: Recorded) -> Reply:
         raise NotImplementedError
+
+    def transient_error(self) -> Reply:
+        """What the provider answers on a bad day (a 5xx)."""
+        return Reply(503, "<html>Service Unavailable</html>")
 
     def inject(self, reply: Reply, times: int = 1) -> None:
         """The next `times` API calls get `reply` instead of an answer."""

@@ -121,6 +121,9 @@ class FakeTwilio(FakeServer):
 
     # --- faults -------------------------------------------------------------------------------
 
+    def transient_error(self) -> Reply:
+        return error(500, 20500, "Internal Server Error")
+
     def fail_next(self, times: int = 1, status: int = 500) -> None:
         self.inject(error(status, 20500, "Internal Server Error"), times)
 

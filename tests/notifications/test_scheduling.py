@@ -10,7 +10,7 @@ from django_q.models import OrmQ
 from edrops import clock
 from notifications import services
 from notifications.models import Channel, Notification, OutboxMessage
-from tests.fakes.queue import run_queued_tasks
+from tests.fakes.queue import run_queued_tasks, taken_by_a_worker_that_died
 from tests.notifications.conftest import NOON
 
 pytestmark = pytest.mark.django_db
@@ -68,14 +68,14 @@ def test_cancelled_pages_are_suppressed_with_the_reason_and_never_sent(alice, mi
     assert not OutboxMessage.objects.exists()
 
 
-def test_a_page_left_sending_by_a_dead_worker_is_sent_again(alice, miso):
+def test_a_page_left_sending_by_a_dead_worker_is_sent_again_15_seconds_later(alice, miso):
     with time_machine.travel(NOON, tick=False) as travel:
         call = later_call(alice, miso, minutes=0)
         # The worker claimed it and died before the provider answered.
         Notification.objects.filter(pk=call.pk).update(state="sending", sent_at=timezone.now())
         OrmQ.objects.all().delete()
 
-        travel.shift(timedelta(seconds=119))
+        travel.shift(timedelta(seconds=14))
         assert services.enqueue_due(now=timezone.now()) == 0, "it may still be sending"
         travel.shift(timedelta(seconds=2))
         assert services.enqueue_due(now=timezone.now()) == 1
@@ -88,12 +88,38 @@ def test_a_page_left_sending_by_a_dead_worker_is_sent_again(alice, miso):
     ]
 
 
-def test_a_lost_task_is_queued_again_and_the_extra_one_is_harmless(alice, miso):
+def test_a_page_whose_worker_died_after_taking_it_is_queued_again_within_seconds(alice, miso):
     with time_machine.travel(NOON, tick=False) as travel:
         sms = services.schedule_page(
             person=alice, channel=Channel.SMS, content=miso, reference="e", due_at=timezone.now()
         )
-        travel.shift(timedelta(seconds=61))
-        assert services.enqueue_due(now=timezone.now()) == 1, "queued a minute ago, never run"
+        assert taken_by_a_worker_that_died() == 1
+        travel.shift(timedelta(seconds=4))
+        assert services.enqueue_due(now=timezone.now()) == 0, "it may still be running"
+        travel.shift(timedelta(seconds=2))
+        assert services.enqueue_due(now=timezone.now()) == 1, "taken 6 s ago and never done"
+        assert services.enqueue_due(now=timezone.now()) == 0, "queued again once"
+        # The dead worker's own task comes back after Q_RETRY: the claim makes it harmless.
+        OrmQ.objects.update(lock=timezone.now())
         assert run_queued_tasks() == [("notifications.tasks.deliver", (sms.pk,))] * 2
     assert OutboxMessage.objects.filter(channel="sms").count() == 1
+
+
+def test_a_page_waiting_behind_a_long_queue_is_not_doubled(alice, miso):
+    with time_machine.travel(NOON, tick=False) as travel:
+        first = services.schedule_page(
+            person=alice, channel=Channel.SMS, content=miso, reference="a", due_at=timezone.now()
+        )
+        travel.shift(timedelta(seconds=10))
+        services.schedule_page(
+            person=alice, channel=Channel.EMAIL, content=miso, reference="b", due_at=timezone.now()
+        )
+        # A minute on, nothing has been taken: the workers are busy, not dead.
+        travel.shift(timedelta(minutes=1))
+        assert services.enqueue_due(now=timezone.now()) == 0
+        # The workers take the first task and die; the second is still waiting behind it.
+        OrmQ.objects.filter(pk=OrmQ.objects.order_by("id").first().pk).update(
+            lock=timezone.now() + timedelta(seconds=45)
+        )
+        assert services.enqueue_due(now=timezone.now()) == 1
+        assert Notification.objects.get(pk=first.pk).enqueued_at == timezone.now()

@@ -1,0 +1,95 @@
+"""The task queue as the engine sees it: when a queued task counts as lost, and riding out a
+database that went away for a moment.
+
+A task can be lost three ways: its worker was killed after taking it (django-q2 hands it out
+again only after Q_RETRY), it failed on a dropped connection (django-q2 acknowledges failures,
+so it is gone), or the broker lost it (Redis). Escalation steps and pages carry the moment they
+were queued (`step_queued_at`, `enqueued_at`); the clock queues them again once `lost_before`
+has passed that moment. Running one twice is harmless: a step checks it is still the event's
+next one under the event's lock, a page is claimed by compare-and-set.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connections
+from django.db.models import Min
+from django_q.brokers import get_broker
+from django_q.brokers.orm import ORM
+from django_q.conf import Conf
+from django_q.models import OrmQ
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# What a dropped connection, a restarting server or a failover raise.
+CONNECTION_LOST = (OperationalError, InterfaceError)
+# Tries at 0, 0.5, 1.5, 3.5 and 7.5 s: a restart of a few seconds is ridden out, well inside
+# Q_TIMEOUT; a longer outage fails the task, and the clock queues the work again afterwards.
+RETRY_WAITS = (0.5, 1.0, 2.0, 4.0)
+
+
+def lost_before(*, now: datetime) -> datetime:
+    """Work queued before this moment whose task has not finished lost its task.
+
+    With the ORM broker, a task still waiting in the queue has `lock` = when it was queued,
+    and one a worker took has `lock` in the future (taken + Q_RETRY). If every task queued
+    before T + REQUEUE_AFTER has been taken, a task queued at T was taken too; if its work
+    is still undone, the worker that took it died or failed. A long queue (a burst, too few
+    workers) holds this moment back, so waiting work is never doubled. With another broker
+    the queue can't be read: an empty one counts as drained, else Q_RETRY is the bound."""
+    if Conf.ORM:
+        oldest_waiting = (
+            OrmQ.objects.using(Conf.ORM)
+            .filter(key=Conf.CLUSTER_NAME, lock__lte=now)
+            .aggregate(oldest=Min("lock"))["oldest"]
+        )
+        drained = min(now, oldest_waiting) if oldest_waiting else now
+        return drained - settings.REQUEUE_AFTER
+    if get_broker().queue_size() == 0:
+        return now - settings.REQUEUE_AFTER
+    return now - max(settings.REQUEUE_AFTER, timedelta(seconds=Conf.RETRY))
+
+
+def riding_out_outages(work: Callable[[], T], *, what: str) -> T:
+    """Run `work` (a whole transaction, or none: it must be safe to run again from the start),
+    trying again with fresh connections while the database is unreachable (RETRY_WAITS)."""
+    for wait in (*RETRY_WAITS, None):
+        try:
+            return work()
+        except CONNECTION_LOST as error:
+            if wait is None or not _outside_transactions():
+                raise
+            log.warning("%s: database unreachable (%s); trying again in %g s", what, error, wait)
+            time.sleep(wait)
+            # The next query opens a new connection.
+            for connection in connections.all(initialized_only=True):
+                connection.close()
+    raise AssertionError("unreachable")
+
+
+class OrmBroker(ORM):
+    """django-q2's ORM broker, minus its pause after a lost connection: upstream's pusher
+    sleeps 10 s and dies when a dequeue fails, and every queued page waits for it to be
+    restarted. This one waits a moment on a fresh connection and polls again (Q_CLUSTER's
+    `broker_class`)."""
+
+    def dequeue(self):
+        try:
+            return super().dequeue()
+        except CONNECTION_LOST as error:
+            log.warning("task queue: database unreachable (%s); polling again in 0.5 s", error)
+            for connection in connections.all(initialized_only=True):
+                connection.close()
+            time.sleep(0.5)
+            return None
+
+
+def _outside_transactions() -> bool:
+    # (in_atomic_block, not get_autocommit(): that one connects first.)
+    return not any(c.in_atomic_block for c in connections.all(initialized_only=True))
