@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from edrops import services
 from edrops.models import ProcessCheckIn
-from edrops.services import escalation, replies
+from edrops.services import escalation, replies, unreachable
 
 
 def worker_check_in() -> None:
@@ -23,3 +23,14 @@ def run_escalation_step(event_id: str, step_index: int = 0, pass_index: int = 0)
 def reply_received(reply_id: int) -> list[str]:
     """An SMS, key press or Slack click recorded by `notifications` (NOTIFICATIONS_REPLY_TASK)."""
     return replies.handle_reply(reply_id=reply_id, now=timezone.now())
+
+
+def page_undeliverable(person_id: int, reference: str, failures: list[list[str]]) -> str:
+    """Every page to a person about an event failed (NOTIFICATIONS_UNDELIVERABLE_TASK)."""
+    entry = unreachable.person_unreachable(
+        person_id=person_id,
+        reference=reference,
+        failures=[(channel, why) for channel, why in failures],
+        now=timezone.now(),
+    )
+    return entry.detail if entry else "not an event"

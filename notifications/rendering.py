@@ -8,6 +8,8 @@ first and details dropped until one fits; the headline is shortened last, and th
 acknowledgement instruction is never cut.
 """
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +38,24 @@ _ASCII_FOR = {  # typographic punctuation people paste into summaries
     "\u2026": "...",
     "\u2022": "-",
 }
+
+
+EMAIL_SUBJECT_MAX = 200
+
+_SPACES = re.compile(r"\s+")
+
+
+def one_line(text: str, *, limit: int | None = None) -> str:
+    """`text` as one line: line breaks, tabs and other control characters become spaces, runs
+    of spaces one; cut to `limit` characters with "..." where it is longer. What a header (an
+    email subject) or a spoken sentence needs: a sender's summary often has newlines in it."""
+    printable = "".join(
+        " " if unicodedata.category(c) in ("Cc", "Zl", "Zp", "Cs") else c for c in text
+    )
+    flat = _SPACES.sub(" ", printable).strip()
+    if limit is not None and len(flat) > limit:
+        flat = flat[: max(0, limit - 3)].rstrip() + "..."
+    return flat
 
 
 def to_gsm7(text: str) -> str:
@@ -199,7 +219,7 @@ def render_email(content: PageContent, *, tz: ZoneInfo, now: datetime) -> tuple[
     lines.append(
         f"To acknowledge: {content.url}, or {how}." if content.url else f"To acknowledge, {how}."
     )
-    return subject[:255], "\n".join(lines)
+    return one_line(subject, limit=EMAIL_SUBJECT_MAX), "\n".join(lines)
 
 
 def render_slack(
@@ -274,7 +294,7 @@ def render_bundle(
     for page, answer in zip_longest(pages, answers[: len(pages)], fillvalue=""):
         line = f"- {page.summary}" + (f" [{page.ack_code}]" if page.ack_code else "")
         lines.append(f"{line}: {answer}" if answer else line)
-    return f"{what} held back", "\n".join(lines)
+    return one_line(f"{what} held back", limit=EMAIL_SUBJECT_MAX), "\n".join(lines)
 
 
 def bundle_slack_blocks(text: str, *, bundle_id: int) -> list:

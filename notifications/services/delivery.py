@@ -10,7 +10,12 @@ Send: outside any transaction (a provider call must not hold locks). Then record
 - transient error: back to `pending`, due after an exponential back-off (or Slack's
   Retry-After), re-queued by the clock; after MAX_ATTEMPTS, `failed`;
 - permanent error (Twilio 21211, Slack channel_not_found): `failed` at once, and the person's
-  next contact rule for the same reference is moved forward to now.
+  next contact rule for the same reference is moved forward to now;
+- anything else a channel (or the rendering) raises: a bug, or a provider answering in a way
+  we never mapped. It is a permanent failure too: the same input fails the same way again,
+  and five retries would spend minutes of a response window before the next rule goes. The
+  traceback goes to the log, the exception's type and message to the notification's log.
+When the failed page was the person's last way in, the engine is told (`failed_for_good`).
 
 A channel post (no person) is claimed, sent and recorded the same way, without the person's
 lock or limits (see `schedule_channel_page`).
@@ -26,7 +31,7 @@ from notifications import channels, rendering, throttle
 from notifications.channels import Sent, TransportError
 from notifications.content import PageContent
 from notifications.models import Channel, Notification
-from notifications.services.common import log, move_on_to_next_rule
+from notifications.services.common import failed_for_good, log, logger
 from rosters.models import Person
 
 State = Notification.State
@@ -53,7 +58,17 @@ def deliver(*, notification_id: int) -> str:
         sent = channels.transport_for(notification.channel).send(notification)
     except TransportError as error:
         return _record_error(notification, error)
+    except Exception as error:
+        logger.exception("%s: the channel raised %s", notification, type(error).__name__)
+        return _record_error(notification, unexpected(error))
     return _record_sent(notification, sent)
+
+
+def unexpected(error: Exception) -> TransportError:
+    """An exception no channel mapped, as a permanent failure whose message names it (type and
+    message on one line, not the traceback: that is in the log)."""
+    message = rendering.one_line(f"{type(error).__name__}: {error}", limit=500)
+    return TransportError(message, permanent=True)
 
 
 def _claim(notification_id: int) -> tuple[Notification | None, str]:
@@ -98,7 +113,18 @@ def _claim(notification_id: int) -> tuple[Notification | None, str]:
         )
         return None, "empty bundle"
 
-    _render(notification, now=now)
+    try:
+        _render(notification, now=now)
+    except Exception as error:
+        # Rendering touches no table, so the claim's transaction is still good to write in.
+        logger.exception("%s: rendering raised %s", notification, type(error).__name__)
+        why = unexpected(error).message
+        if Notification.objects.filter(pk=notification.pk, state=State.PENDING).update(
+            state=State.FAILED, last_error=why
+        ):
+            log(notification, State.FAILED, why, at=now)
+            failed_for_good(notification=notification, error=why, now=now)
+        return None, "failed"
     notification.via_outbox = channels.uses_outbox(notification.channel)
     claimed = Notification.objects.filter(pk=notification.pk, state=State.PENDING).update(
         state=State.SENDING,
@@ -164,7 +190,9 @@ def _render(notification: Notification, *, now: datetime) -> None:
     channel = notification.channel
     if notification.kind == Kind.STATUS:
         notification.text = rendering.render_status(channel, notification.content["text"])
-        notification.subject = notification.text[:200]
+        notification.subject = rendering.one_line(
+            notification.text, limit=rendering.EMAIL_SUBJECT_MAX
+        )
         return
     if notification.kind == Kind.BUNDLE:
         pages = [PageContent.from_json(c) for c in notification.content["pages"]]
@@ -232,7 +260,5 @@ def _record_error(notification: Notification, error: TransportError) -> str:
     )
     if mine.update(state=State.FAILED, sent_at=None, last_error=why):
         log(notification, State.FAILED, why, at=now)
-        move_on_to_next_rule(
-            notification=notification, why=f"{notification.channel} failed", now=now
-        )
+        failed_for_good(notification=notification, error=why, now=now)
     return "failed"

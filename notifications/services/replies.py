@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from notifications.models import Channel, InboundReply, Notification
-from notifications.services.common import log, move_on_to_next_rule
+from notifications.services.common import failed_for_good, log
 from rosters.models import Person
 
 State = Notification.State
@@ -49,8 +49,11 @@ def record_twilio_status(*, notification_id: int, params: Mapping[str, str]) -> 
         notification.state, notification.last_error = State.FAILED, why
         notification.save(update_fields=["state", "last_error", "updated_at"])
         log(notification, State.FAILED, why, at=now)
-        move_on_to_next_rule(
-            notification=notification, why=f"{notification.channel} {status}", now=now
+        failed_for_good(
+            notification=notification,
+            error=why,
+            now=now,
+            moved_because=f"{notification.channel} {status}",
         )
         return notification.state
     return ""

@@ -12,7 +12,8 @@ from notifications import channels, rendering
 from notifications.channels import TransportError, outbox, slack
 from notifications.content import PageContent
 from notifications.models import Channel, Notification, SlackMessage
-from notifications.services.common import enqueue_delivery, log
+from notifications.services.common import enqueue_delivery, failed_for_good, log, logger
+from notifications.services.delivery import MAX_ATTEMPTS
 from rosters.models import Person
 
 State = Notification.State
@@ -169,13 +170,21 @@ def cancel_pending(*, reference: str, reason: str) -> int:
 
 
 def recover_stuck_sending(*, now: datetime) -> int:
-    """Put back what a dead worker left in `sending` (see STUCK_SENDING_AFTER)."""
+    """Put back what a dead worker left in `sending` (see STUCK_SENDING_AFTER), as many times as
+    a send may be tried (MAX_ATTEMPTS); then it has failed: something kills every worker that
+    takes it, and the person's next rule must not wait for it forever."""
     recovered = 0
     stuck = Notification.objects.filter(state=State.SENDING, sent_at__lt=now - STUCK_SENDING_AFTER)
-    for pk, sent_at in stuck.values_list("pk", "sent_at")[:CLAIM_BATCH]:
-        if Notification.objects.filter(pk=pk, state=State.SENDING, sent_at=sent_at).update(
-            state=State.PENDING, due_at=now, enqueued_at=None, sent_at=None
-        ):
+    for pk, sent_at, attempts in stuck.values_list("pk", "sent_at", "attempts")[:CLAIM_BATCH]:
+        mine = Notification.objects.filter(pk=pk, state=State.SENDING, sent_at=sent_at)
+        if attempts >= MAX_ATTEMPTS:
+            why = f"gave up after {attempts} attempts: the worker was lost mid-send each time"
+            if mine.update(state=State.FAILED, sent_at=None, last_error=why):
+                log(pk, State.FAILED, why, at=now)
+                failed_for_good(notification=Notification.objects.get(pk=pk), error=why, now=now)
+                logger.error("notification #%s: %s", pk, why)
+            continue
+        if mine.update(state=State.PENDING, due_at=now, enqueued_at=None, sent_at=None):
             log(pk, State.PENDING, "worker lost mid-send; sending again (at least once)", at=now)
             recovered += 1
     return recovered
