@@ -375,7 +375,7 @@ def stop_paging(
     notifications.cancel_pending(reference=reference, reason=message)
     local = at.astimezone(event.team.tz)
     notifications.update_slack_messages(
-        reference=reference, text=f"*{event.summary}*\n{message} at {local:%H:%M %Z}"
+        reference=reference, title=event.summary, text=f"{message} at {local:%H:%M %Z}"
     )
     if not tell:
         return

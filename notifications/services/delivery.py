@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from notifications import channels, rendering, throttle
+from notifications import channels, rendering, slack_blocks, throttle
 from notifications.channels import Sent, TransportError
 from notifications.content import PageContent
 from notifications.models import Channel, Notification
@@ -189,15 +189,23 @@ def _render(notification: Notification, *, now: datetime) -> None:
     tz = notification.tz
     channel = notification.channel
     if notification.kind == Kind.STATUS:
-        notification.text = rendering.render_status(channel, notification.content["text"])
-        notification.subject = rendering.one_line(
-            notification.text, limit=rendering.EMAIL_SUBJECT_MAX
+        said = notification.content["text"]
+        notification.text = (
+            slack_blocks.status_text(said)
+            if channel == Channel.SLACK
+            else rendering.render_status(channel, said)
         )
+        notification.subject = rendering.one_line(said, limit=rendering.EMAIL_SUBJECT_MAX)
         return
     if notification.kind == Kind.BUNDLE:
         pages = [PageContent.from_json(c) for c in notification.content["pages"]]
+        reason = notification.content.get("reason", "rate limit")
+        if channel == Channel.SLACK:
+            notification.text = slack_blocks.bundle_text(pages, reason=reason)
+            notification.subject = rendering.render_bundle(channel, pages, reason=reason)[0]
+            return
         notification.subject, notification.text = rendering.render_bundle(
-            channel, pages, reason=notification.content.get("reason", "rate limit")
+            channel, pages, reason=reason
         )
         return
     content = PageContent.from_json(notification.content)
@@ -208,7 +216,7 @@ def _render(notification: Notification, *, now: datetime) -> None:
     elif channel == Channel.EMAIL:
         notification.subject, notification.text = rendering.render_email(content, tz=tz, now=now)
     else:
-        notification.text, _ = rendering.render_slack(
+        notification.text, _ = slack_blocks.render_page(
             content, tz=tz, now=now, reference=notification.reference
         )
 

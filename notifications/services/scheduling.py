@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from notifications import channels, rendering
+from notifications import channels, slack_blocks
 from notifications.channels import TransportError, outbox, slack
 from notifications.content import PageContent
 from notifications.models import Channel, Notification, SlackMessage
@@ -212,18 +212,20 @@ def enqueue_due(*, now: datetime) -> int:
 
 
 @transaction.atomic
-def update_slack_messages(*, reference: str, text: str) -> int:
-    """Rewrite every Slack message about `reference` with `text` (e.g. "Acknowledged by bob via
-    sms at 14:02"): its pages and notices lose their button, and so does a bundle holding one
-    of its pages once every page in it is answered (until then the answer goes on that page's
-    line). Queued, one task per message; returns how many."""
+def update_slack_messages(*, reference: str, text: str, title: str = "") -> int:
+    """Rewrite every Slack message about `reference` with `text` (plain text, e.g. "Acknowledged
+    by bob via sms at 14:02"), under `title` in bold when given (the event's summary): its
+    pages and notices lose their button, and so does a bundle holding one of its pages once
+    every page in it is answered (until then `text` goes on that page's line). Both are
+    escaped here. Queued, one task per message; returns how many."""
     messages = SlackMessage.objects.filter(notification__reference=reference)
+    rewritten = slack_blocks.status_text(text, title=title)
     count = 0
     for message in messages:
         async_task(
             "notifications.tasks.update_slack_message",
             message.pk,
-            text,
+            rewritten,
             group="slack-update",
             task_name=f"update slack {message.channel} {message.ts}",
         )
@@ -268,8 +270,7 @@ def refresh_bundle_message(*, message_id: int) -> None:
         )
     )
     answers = [answered.get(references.get(pk), "") for pk in bundle.content["notifications"]]
-    _, text = rendering.render_bundle(
-        Channel.SLACK,
+    text = slack_blocks.bundle_text(
         [PageContent.from_json(c) for c in bundle.content["pages"]],
         reason=bundle.content.get("reason", "rate limit"),
         answers=answers,
@@ -277,7 +278,7 @@ def refresh_bundle_message(*, message_id: int) -> None:
     if all(answers):
         _rewrite(message, text)
     else:
-        _rewrite(message, text, blocks=rendering.bundle_slack_blocks(text, bundle_id=bundle.pk))
+        _rewrite(message, text, blocks=slack_blocks.bundle_blocks(text, bundle_id=bundle.pk))
 
 
 def _rewrite(message: SlackMessage, text: str, blocks: list | None = None) -> None:
