@@ -31,6 +31,7 @@ from notifications import channels, rendering, slack_blocks, throttle
 from notifications.channels import Sent, TransportError
 from notifications.content import PageContent
 from notifications.models import Channel, Notification
+from notifications.services import bundling
 from notifications.services.common import failed_for_good, log, logger
 from rosters.models import Person
 
@@ -94,24 +95,10 @@ def _claim(notification_id: int) -> tuple[Notification | None, str]:
         return None, "not pending, or not due yet"
 
     if person_id is not None and notification.kind in throttle.COUNTED_KINDS:
-        verdict = throttle.check(person_id=person_id, channel=notification.channel, now=now)
-        if not verdict.allowed:
-            if notification.kind == Kind.BUNDLE:
-                Notification.objects.filter(pk=notification.pk).update(
-                    due_at=verdict.next_slot, enqueued_at=None
-                )
-                return None, "bundle waits for the limit"
-            return None, _hold(notification, verdict, now=now)
-
-    if notification.kind == Kind.BUNDLE and not _compose_bundle(notification):
-        Notification.objects.filter(pk=notification.pk).update(state=State.SUPPRESSED)
-        log(
-            notification,
-            State.SUPPRESSED,
-            "nothing left to send: every held page was closed",
-            at=now,
-        )
-        return None, "empty bundle"
+        # May be another row: a bundle standing for this page, or the page its bundle lets go.
+        notification, outcome = bundling.within_limits(notification, now=now)
+        if notification is None:
+            return None, outcome
 
     try:
         _render(notification, now=now)
@@ -141,48 +128,6 @@ def _claim(notification_id: int) -> tuple[Notification | None, str]:
     notification.attempts += 1
     log(notification, State.SENDING, f"attempt {notification.attempts}", at=now)
     return notification, "claimed"
-
-
-def _hold(page: Notification, verdict: throttle.Verdict, *, now: datetime) -> str:
-    """Over the limit: suppress the page, and hold it in the one pending bundle for this person
-    and channel (created due when the limit allows again)."""
-    bundle = (
-        Notification.objects.filter(
-            person_id=page.person_id, channel=page.channel, kind=Kind.BUNDLE, state=State.PENDING
-        )
-        .order_by("pk")
-        .first()
-    )
-    reason = verdict.reason(page.channel)
-    if bundle is None:
-        bundle = Notification.objects.create(
-            content={"reason": reason},
-            person_id=page.person_id,
-            channel=page.channel,
-            kind=Kind.BUNDLE,
-            team_slack_channel=page.team_slack_channel,
-            due_at=verdict.next_slot,
-            created_at=now,
-        )
-        log(bundle, State.PENDING, f"bundle due {verdict.next_slot:%H:%M:%S}", at=now)
-    Notification.objects.filter(pk=page.pk, state=State.PENDING).update(
-        state=State.SUPPRESSED, held_in=bundle, last_error=reason
-    )
-    log(page, State.SUPPRESSED, f"suppressed: {reason}, held for bundle #{bundle.pk}", at=now)
-    return "held for a bundle"
-
-
-def _compose_bundle(bundle: Notification) -> bool:
-    pages = list(bundle.held_pages.order_by("created_at", "pk"))
-    if not pages:
-        return False
-    bundle.content = {
-        **bundle.content,
-        "references": list(dict.fromkeys(p.reference for p in pages)),
-        "notifications": [p.pk for p in pages],
-        "pages": [p.content for p in pages],
-    }
-    return True
 
 
 def _render(notification: Notification, *, now: datetime) -> None:

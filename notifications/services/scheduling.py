@@ -153,8 +153,9 @@ def cancel_pending(*, reference: str, reason: str) -> int:
         .filter(reference=reference, kind=Notification.Kind.PAGE, state=State.PENDING)
         .values_list("pk", flat=True)
     )
+    # held_in too: a page waiting for a storm's bundle leaves it.
     Notification.objects.filter(pk__in=pending, state=State.PENDING).update(
-        state=State.SUPPRESSED, last_error=reason
+        state=State.SUPPRESSED, last_error=reason, held_in=None
     )
     held = list(
         Notification.objects.select_for_update(of=("self",))
