@@ -220,7 +220,7 @@ def shorten_gsm7(text: str, room: int) -> str:
         used += cost
     cut = "".join(keep)
     word = cut.rfind(" ")
-    if word >= len(cut) - 15 and word > 0:
+    if word > max(len(cut) - 15, len(cut) * 2 // 3):  # a word break near the end, not far back
         cut = cut[:word]
     return cut.rstrip(" .,;:") + "..."
 
@@ -320,7 +320,9 @@ def render_email(content: PageContent, *, tz: ZoneInfo, now: datetime) -> tuple[
     lines.append(
         f"To acknowledge: {content.url}, or {how}." if content.url else f"To acknowledge, {how}."
     )
-    return one_line(subject, limit=EMAIL_SUBJECT_MAX), "\n".join(lines)
+    # A lone surrogate (JSON can carry one) has no UTF-8: the mail would fail to encode.
+    body = "\n".join(lines).encode("utf-8", "replace").decode("utf-8")
+    return one_line(subject, limit=EMAIL_SUBJECT_MAX), body
 
 
 # --- Bundles and status messages -------------------------------------------------------------

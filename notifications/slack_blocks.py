@@ -46,7 +46,8 @@ def sender(text: str, limit: int) -> str:
 
 
 def section(mrkdwn: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(mrkdwn)}}
+    # Slack refuses an empty section as it does a long one.
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(mrkdwn) or "…"}}
 
 
 def _button(action_id: str, label: str, value: str) -> dict:

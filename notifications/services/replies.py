@@ -59,6 +59,19 @@ def record_twilio_status(*, notification_id: int, params: Mapping[str, str]) -> 
     return ""
 
 
+def storable(value: Any) -> Any:
+    """`value` (a string, or JSON of them) as any database stores it: PostgreSQL refuses NUL in
+    text and JSON, and no database takes a lone surrogate (JSON can carry both). A reply is
+    kept whatever its bytes; what can't be stored becomes U+FFFD."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
+
+
 def _person(channel: str, sender: str) -> Person | None:
     if not sender:
         return None
@@ -87,11 +100,11 @@ def record_reply(
         channel=channel,
         person=person,
         notification=notification,
-        sender=sender,
-        text=text.strip(),
-        action=action,
+        sender=storable(sender)[:64],
+        text=storable(text).strip(),
+        action=storable(action)[:32],
         received_at=timezone.now(),
-        raw=raw,
+        raw=storable(raw),
     )
     async_task(
         settings.NOTIFICATIONS_REPLY_TASK, reply.pk, group="reply", task_name=f"reply #{reply.pk}"
