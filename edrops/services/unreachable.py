@@ -5,7 +5,7 @@ API, and the team's Slack channel is told while the event waits for an answer.""
 
 import logging
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 
@@ -16,6 +16,11 @@ from notifications import services as notifications
 from rosters.models import Person
 
 log = logging.getLogger(__name__)
+
+# The team's channel hears that a person can't be reached once in this long: in a storm, a
+# thousand events that can't reach alice are one alarm in the channel (each event's timeline
+# still says so), not a thousand.
+NOTICE_EVERY = timedelta(minutes=15)
 
 
 @transaction.atomic
@@ -45,6 +50,14 @@ def person_unreachable(
         log.error("%s; %s has no Slack channel to tell", detail, event.team)
         return entry
     log.warning("%s about %s", detail, event.pk)
+    told = TimelineEntry.objects.filter(
+        kind=TimelineEntry.Kind.UNREACHABLE,
+        person_id=person_id,
+        event__team=event.team,
+        at__gt=now - NOTICE_EVERY,
+    ).exclude(pk=entry.pk)
+    if told.exists():
+        return entry
     notifications.send_channel_notice(
         slack_channel=event.team.slack_channel,
         text=(

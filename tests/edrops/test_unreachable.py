@@ -10,8 +10,9 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from edrops import selectors, services
+from edrops.models import TimelineEntry
 from rosters.models import Team
-from tests.edrops.conftest import dispatch
+from tests.edrops.conftest import MISO, dispatch
 from tests.fakes.queue import run_queued_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -95,3 +96,17 @@ def test_when_the_teams_channel_cannot_be_told_either_the_log_says_so_at_error(
     assert [e.kind for e in selectors.timeline(event=event)].count("unreachable") == 1
     [error] = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert "to C0GRIDOPS failed for good: slack channel_not_found" in error.getMessage()
+
+
+def test_in_a_storm_the_channel_hears_once_that_alice_cannot_be_reached(
+    sender, clock, twilio, slack
+):
+    for n in range(2):
+        twilio.reject_next_as_invalid_number()
+        dispatch(sender, body={**MISO, "external_id": f"storm-{n}"})
+        twilio.complete_call(twilio.expect_call(to=ALICE), "no-answer")
+        run_queued_tasks()
+
+    slack.expect_message(to="C0GRIDOPS", containing="could not be reached")
+    slack.expect_nothing_more()
+    assert TimelineEntry.objects.filter(kind="unreachable").count() == 2
