@@ -130,8 +130,8 @@ def _settle(
             _suppress(page, bundle, reason, now=now)
         Notification.objects.filter(pk=bundle.pk).update(due_at=verdict.next_slot, enqueued_at=None)
         return None, "bundle waits for the limit"
-    if waiting and not bundle.held_pages.filter(state=State.SUPPRESSED).exists():
-        [page] = waiting  # one page waits per bundle: the one that found the last place
+    if len(waiting) == 1 and not bundle.held_pages.filter(state=State.SUPPRESSED).exists():
+        [page] = waiting  # the one that found the last place, and nobody came after it
         Notification.objects.filter(pk=bundle.pk, state=State.PENDING).update(
             state=State.SUPPRESSED
         )
