@@ -216,6 +216,11 @@ TWILIO_API_URL = env("TWILIO_API_URL", default="https://api.twilio.com")
 # Queued with an InboundReply id whenever an SMS, key press or Slack click comes in
 # (notifications hands replies upward without importing the engine).
 NOTIFICATIONS_REPLY_TASK = env("NOTIFICATIONS_REPLY_TASK", default="edrops.tasks.reply_received")
+# Queued with (person id, reference, [(channel, why), ...]) when every page to a person about
+# a reference has failed: the engine tells the team.
+NOTIFICATIONS_UNDELIVERABLE_TASK = env(
+    "NOTIFICATIONS_UNDELIVERABLE_TASK", default="edrops.tasks.page_undeliverable"
+)
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from edrops import services
 from edrops.models import ProcessCheckIn
-from edrops.services import escalation, replies
+from edrops.services import escalation, replies, unreachable
 from notifications.queue import riding_out_outages
 
 
@@ -32,3 +32,14 @@ def reply_received(reply_id: int) -> list[str]:
         lambda: replies.handle_reply(reply_id=reply_id, now=timezone.now()),
         what=f"reply #{reply_id}",
     )
+
+
+def page_undeliverable(person_id: int, reference: str, failures: list[list[str]]) -> str:
+    """Every page to a person about an event failed (NOTIFICATIONS_UNDELIVERABLE_TASK)."""
+    entry = unreachable.person_unreachable(
+        person_id=person_id,
+        reference=reference,
+        failures=[(channel, why) for channel, why in failures],
+        now=timezone.now(),
+    )
+    return entry.detail if entry else "not an event"

@@ -64,3 +64,35 @@ def outbox(*, limit: int = 200) -> QuerySet[OutboxMessage]:
     return OutboxMessage.objects.select_related("notification__person").order_by(
         "-created_at", "-id"
     )[:limit]
+
+
+IN_FLIGHT = {
+    Notification.State.PENDING,
+    Notification.State.SENDING,
+    Notification.State.SENT,
+    Notification.State.DELIVERED,
+}
+
+
+def unreached(*, person_id: int, reference: str) -> list[tuple[str, str]]:
+    """How every page to this person about `reference` failed, as (channel, why), one per
+    channel (the latest); empty while any of them is still under way or got through.
+
+    Counts the pages of the current round only: a page answered (acknowledged, closed) has
+    `answered_at`, so an event that reopens starts afresh. A page held back by a limit counts
+    as its bundle does."""
+    pages = Notification.objects.filter(
+        person_id=person_id,
+        reference=reference,
+        kind=Notification.Kind.PAGE,
+        answered_at__isnull=True,
+    ).select_related("held_in")
+    failures: dict[str, str] = {}
+    for page in pages.order_by("pk"):
+        carrier = page.held_in if page.held_in_id else page
+        if carrier.state in IN_FLIGHT:
+            return []
+        if carrier.state == Notification.State.FAILED:
+            failures.pop(carrier.channel, None)  # the latest failure last
+            failures[carrier.channel] = carrier.last_error or "failed"
+    return list(failures.items())

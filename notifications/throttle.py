@@ -9,7 +9,9 @@ counters to drift, and a crashed worker's half-sent page still counts.
 Over a limit a page is not dropped: it becomes `suppressed` with the reason on its log, and is
 held in one *bundle* for that person and channel, due when the windows allow again. The bundle
 goes out as one message ("6 pages for grid-ops held back: reply 'ack all'") carrying the
-references of every page it holds. Status messages ("acknowledged by bob via sms") bypass the
+references of every page it holds. A page that finds only the last place waits a few seconds
+for a storm to show itself, so that the last place carries the storm at once (see
+`services.bundling`). Status messages ("acknowledged by bob via sms") bypass the
 limits and aren't counted: they are short, and they are what stops the pages.
 """
 
@@ -43,8 +45,9 @@ COUNTED_KINDS = [Notification.Kind.PAGE, Notification.Kind.BUNDLE]
 @dataclass(frozen=True)
 class Verdict:
     allowed: bool
-    limit: Limit | None = None
+    limit: Limit | None = None  # the exceeded one; allowed: the one with fewest places left
     next_slot: datetime | None = None  # when the tightest exceeded window frees a place
+    remaining: int | None = None  # allowed: places left in the tightest window, this one too
 
     def reason(self, channel: str) -> str:
         return f"{Channel(channel).label} limit {self.limit}"
@@ -53,6 +56,7 @@ class Verdict:
 def check(*, person_id: int, channel: str, now: datetime) -> Verdict:
     """May one more page go to this person over this channel at `now`?"""
     worst: Verdict | None = None
+    tightest: Verdict = Verdict(allowed=True)
     for limit in LIMITS.get(channel, []):
         recent = list(
             Notification.objects.filter(
@@ -67,9 +71,12 @@ def check(*, person_id: int, channel: str, now: datetime) -> Verdict:
             .values_list("sent_at", flat=True)[: limit.count]
         )
         if len(recent) < limit.count:
+            left = limit.count - len(recent)
+            if tightest.remaining is None or left < tightest.remaining:
+                tightest = Verdict(allowed=True, limit=limit, remaining=left)
             continue
         # The oldest of the last `count` sends leaves the window at sent_at + per.
         free_at = recent[-1] + limit.per
         if worst is None or free_at > worst.next_slot:
             worst = Verdict(allowed=False, limit=limit, next_slot=free_at)
-    return worst or Verdict(allowed=True)
+    return worst or tightest

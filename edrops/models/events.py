@@ -194,6 +194,7 @@ class TimelineEntry(models.Model):
         RESOLVED = "resolved"
         CANCELLED = "cancelled"
         REPLY = "reply"
+        UNREACHABLE = "unreachable"
 
     class Channel(models.TextChoices):
         SLACK = "slack"

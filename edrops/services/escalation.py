@@ -297,11 +297,7 @@ def exhausted_notice(*, event: Event, why: str, now: datetime) -> str:
     dispatch (12.5 MW in LRZ 4 at 14:00 CDT (in 1 h 45 min)) after 3 steps (2 passes). It is
     still open: ..."), times in the team's zone. Rewritten like the event's other Slack
     messages when someone acknowledges after all."""
-    content = page_content(event)
-    f = rendering.facts(content, tz=event.team.tz, now=now)
-    what = " ".join(filter(None, [f.amount, f"in {f.location}" if f.location else "", f.start]))
-    head = ("TEST " if event.test else "") + rendering.headline(content)
-    head += f" ({what})" if what else ""
+    head = described(event=event, now=now)
     steps = len(event.policy.get("steps") or [])
     passes = int(event.policy.get("repeat") or 0) + 1
     if steps:
@@ -312,6 +308,15 @@ def exhausted_notice(*, event: Event, why: str, now: datetime) -> str:
     else:
         said = f"Nobody was paged about {head}: {why}"
     return f"{said}. It is still open: {event.summary}"
+
+
+def described(*, event: Event, now: datetime) -> str:
+    """'MISO LMR dispatch (12.5 MW in LRZ 4 at 14:00 CDT (in 1 h 45 min))', in the team's zone."""
+    content = page_content(event)
+    f = rendering.facts(content, tz=event.team.tz, now=now)
+    what = " ".join(filter(None, [f.amount, f"in {f.location}" if f.location else "", f.start]))
+    head = ("TEST " if event.test else "") + rendering.headline(content)
+    return head + (f" ({what})" if what else "")
 
 
 def _count(n: int, one: str, many: str = "") -> str:
@@ -367,7 +372,7 @@ def stop_paging(
     notifications.cancel_pending(reference=reference, reason=message)
     local = at.astimezone(event.team.tz)
     notifications.update_slack_messages(
-        reference=reference, text=f"*{event.summary}*\n{message} at {local:%H:%M %Z}"
+        reference=reference, title=event.summary, text=f"{message} at {local:%H:%M %Z}"
     )
     if not tell:
         return

@@ -6,6 +6,7 @@ with what happened."""
 import logging
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q
@@ -60,22 +61,43 @@ def handle_reply(*, reply_id: int, now: datetime) -> list[str]:
     return []
 
 
+@dataclass(frozen=True)
+class SmsCommand:
+    """What an SMS reply asks: `newest` ("ack"), `all` ("ack all"), `code` ("4", "ack 4") or
+    `unknown` (anything else, answered with HELP)."""
+
+    kind: str
+    code: int | None = None
+
+
+def parse_sms(text: str) -> SmsCommand:
+    """Any text at all (a person's thumb, a carrier's junk): never raises."""
+    said = " ".join(text.lower().split())
+    if said in SMS_NEWEST:
+        return SmsCommand("newest")
+    if said in SMS_ALL:
+        return SmsCommand("all")
+    if match := SMS_CODE.match(said):
+        return SmsCommand("code", int(match.group(1)))
+    return SmsCommand("unknown")
+
+
 def _sms(reply: InboundReply, person: Person, now: datetime) -> list[str]:
-    text = " ".join(reply.text.lower().split())
+    command = parse_sms(reply.text)
     sent_to_them = Q(pk__in=_event_ids(_references_sent_to(person)))
     paged_to_them = Event.objects.filter(sent_to_them, status__in=Event.OPEN).order_by(
         "-created_at"
     )
-    if text in SMS_NEWEST:
+    if command.kind == "newest":
         events = _newest_open_sent_to(person)
         if not events:
             return [_answer(person, "Nothing open was sent to you. " + HELP)]
-    elif text in SMS_ALL:
+    elif command.kind == "all":
         events = list(paged_to_them.filter(status=Event.Status.TRIGGERED))
         if not events:
             return [_answer(person, "Nothing sent to you is waiting for an acknowledgement.")]
-    elif match := SMS_CODE.match(text):
-        code = int(match.group(1))
+    elif command.kind == "code":
+        code = command.code
         # Theirs to answer: paged to them, or for a team they are on.
         events = list(
             Event.objects.filter(

@@ -6,6 +6,7 @@ from email.utils import make_msgid
 from django.conf import settings
 from django.core.mail import EmailMessage
 
+from notifications import rendering
 from notifications.channels.base import Sent, TransportError
 from notifications.models import Notification
 
@@ -15,7 +16,10 @@ def send(notification: Notification) -> Sent:
         raise TransportError(f"{notification.person} has no email address", permanent=True)
     message_id = make_msgid(domain="edrops")
     message = EmailMessage(
-        subject=notification.subject or notification.text.splitlines()[0][:200],
+        # Rendered as one line already; a header with a line break would raise BadHeaderError.
+        subject=rendering.one_line(
+            notification.subject or notification.text, limit=rendering.EMAIL_SUBJECT_MAX
+        ),
         body=notification.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.person.email],

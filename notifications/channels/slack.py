@@ -6,7 +6,7 @@ from django.conf import settings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from notifications import rendering
+from notifications import slack_blocks
 from notifications.channels.base import Sent, TransportError
 from notifications.content import PageContent
 from notifications.models import Notification, SlackMessage
@@ -44,7 +44,7 @@ def client() -> WebClient:
 def blocks_for(notification: Notification) -> list:
     if notification.kind == Notification.Kind.PAGE:
         content = PageContent.from_json(notification.content)
-        _, blocks = rendering.render_slack(
+        _, blocks = slack_blocks.render_page(
             content,
             tz=notification.tz,
             now=notification.sent_at,
@@ -52,8 +52,8 @@ def blocks_for(notification: Notification) -> list:
         )
         return blocks
     if notification.kind == Notification.Kind.BUNDLE:
-        return rendering.bundle_slack_blocks(notification.text, bundle_id=notification.pk)
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": notification.text}}]
+        return slack_blocks.bundle_blocks(notification.text, bundle_id=notification.pk)
+    return [slack_blocks.section(notification.text)]
 
 
 def as_transport_error(error: SlackClientError | OSError) -> TransportError:
@@ -132,7 +132,10 @@ def _post(notification: Notification, targets: list[tuple[str, bool]]) -> dict[b
     for channel, direct in targets:
         try:
             response = web.chat_postMessage(
-                channel=channel, text=notification.text, blocks=blocks, unfurl_links=False
+                channel=channel,
+                text=slack_blocks.clip(notification.text, slack_blocks.TEXT_MAX),
+                blocks=blocks,
+                unfurl_links=False,
             )
         except (SlackClientError, OSError) as error:  # OSError: refused, timed out, DNS
             raise as_transport_error(error) from error
@@ -146,13 +149,14 @@ def _post(notification: Notification, targets: list[tuple[str, bool]]) -> dict[b
 
 
 def update(*, message: SlackMessage, text: str, blocks: list | None = None) -> None:
-    """Replace a posted message; without `blocks`, text only (the button goes: answered)."""
+    """Replace a posted message with `text` (Slack markup, escaped by its maker); without
+    `blocks`, text only (the button goes: answered)."""
     try:
         client().chat_update(
             channel=message.channel,
             ts=message.ts,
-            text=text,
-            blocks=blocks or [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+            text=slack_blocks.clip(text, slack_blocks.TEXT_MAX),
+            blocks=blocks or [slack_blocks.section(text)],
         )
     except (SlackClientError, OSError) as error:
         raise as_transport_error(error) from error

@@ -6,8 +6,12 @@ schedule_channel_page(*, slack_channel, content, reference, due_at, tz) -> Notif
 send_channel_notice(*, slack_channel, text, reference="")
 cancel_pending(*, reference, reason) -> int
 enqueue_due(*, now) -> int                      (the clock, every tick)
-update_slack_messages(*, reference, text) -> int
+update_slack_messages(*, reference, text, title="") -> int
 deliver(*, notification_id) -> str              (the delivery task)
+
+Upward, by task name (this app never imports the engine): settings.NOTIFICATIONS_REPLY_TASK
+with each inbound reply's id, settings.NOTIFICATIONS_UNDELIVERABLE_TASK with (person id,
+reference, [[channel, why], ...]) when every page to a person about a reference has failed.
 """
 
 from notifications.services.delivery import deliver

@@ -1,12 +1,18 @@
-"""Small pieces the services share: the log line, the enqueue, moving on to the next rule."""
+"""Small pieces the services share: the log line, the enqueue, and what follows a failure
+(the next rule, and telling the engine when nothing reached a person)."""
 
+import logging
 from datetime import datetime
 
+from django.conf import settings
 from django_q.tasks import async_task
 
 from notifications.models import Notification, NotificationLog
+from notifications.selectors import unreached
 
 DELIVER_TASK = "notifications.tasks.deliver"
+
+logger = logging.getLogger("notifications.delivery")
 
 
 def log(notification: Notification | int, state: str, detail: str, *, at: datetime) -> None:
@@ -38,6 +44,8 @@ def move_on_to_next_rule(*, notification: Notification, why: str, now: datetime)
                 reference=reference,
                 kind=Notification.Kind.PAGE,
                 state=Notification.State.PENDING,
+                # A page waiting for a storm's bundle (held_in set) is already under way.
+                held_in__isnull=True,
                 due_at__gt=now,
             )
             .order_by("due_at", "pk")
@@ -52,3 +60,38 @@ def move_on_to_next_rule(*, notification: Notification, why: str, now: datetime)
             enqueue_delivery(later.pk)
             moved += 1
     return moved
+
+
+def failed_for_good(
+    *, notification: Notification, error: str, now: datetime, moved_because: str = ""
+) -> None:
+    """`notification` has just become `failed` and will not be tried again (the caller moved it,
+    in this transaction). The person's next rule goes now (its log says `moved_because`,
+    default "sms failed"); if that was their last way in, the engine is told
+    (settings.NOTIFICATIONS_UNDELIVERABLE_TASK), in this transaction."""
+    if notification.person_id is None:
+        # A post to a channel (a step's target, or the notice that tells the team something
+        # went wrong): there is nobody further to tell, so the log is the last resort.
+        logger.error(
+            "%s to %s failed for good: %s", notification.kind, notification.addressee, error
+        )
+        return
+    why = moved_because or f"{notification.channel} failed"
+    move_on_to_next_rule(notification=notification, why=why, now=now)
+    if notification.kind == Notification.Kind.STATUS:
+        return
+    for reference in notification.references:
+        failures = unreached(person_id=notification.person_id, reference=reference)
+        if not failures:
+            continue
+        logger.warning(
+            "%s could not be reached about %s: %s", notification.person, reference, failures
+        )
+        async_task(
+            settings.NOTIFICATIONS_UNDELIVERABLE_TASK,
+            notification.person_id,
+            reference,
+            [list(failure) for failure in failures],
+            group="undeliverable",
+            task_name=f"undeliverable {reference} person {notification.person_id}",
+        )

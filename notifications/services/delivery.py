@@ -10,7 +10,12 @@ Send: outside any transaction (a provider call must not hold locks). Then record
 - transient error: back to `pending`, due after an exponential back-off (or Slack's
   Retry-After), re-queued by the clock; after MAX_ATTEMPTS, `failed`;
 - permanent error (Twilio 21211, Slack channel_not_found): `failed` at once, and the person's
-  next contact rule for the same reference is moved forward to now.
+  next contact rule for the same reference is moved forward to now;
+- anything else a channel (or the rendering) raises: a bug, or a provider answering in a way
+  we never mapped. It is a permanent failure too: the same input fails the same way again,
+  and five retries would spend minutes of a response window before the next rule goes. The
+  traceback goes to the log, the exception's type and message to the notification's log.
+When the failed page was the person's last way in, the engine is told (`failed_for_good`).
 
 A channel post (no person) is claimed, sent and recorded the same way, without the person's
 lock or limits (see `schedule_channel_page`).
@@ -22,11 +27,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from notifications import channels, rendering, throttle
+from notifications import channels, rendering, slack_blocks, throttle
 from notifications.channels import Sent, TransportError
 from notifications.content import PageContent
 from notifications.models import Channel, Notification
-from notifications.services.common import log, move_on_to_next_rule
+from notifications.services import bundling
+from notifications.services.common import failed_for_good, log, logger
 from rosters.models import Person
 
 State = Notification.State
@@ -53,7 +59,17 @@ def deliver(*, notification_id: int) -> str:
         sent = channels.transport_for(notification.channel).send(notification)
     except TransportError as error:
         return _record_error(notification, error)
+    except Exception as error:
+        logger.exception("%s: the channel raised %s", notification, type(error).__name__)
+        return _record_error(notification, unexpected(error))
     return _record_sent(notification, sent)
+
+
+def unexpected(error: Exception) -> TransportError:
+    """An exception no channel mapped, as a permanent failure whose message names it (type and
+    message on one line, not the traceback: that is in the log)."""
+    message = rendering.one_line(f"{type(error).__name__}: {error}", limit=500)
+    return TransportError(message, permanent=True)
 
 
 def _claim(notification_id: int) -> tuple[Notification | None, str]:
@@ -79,26 +95,23 @@ def _claim(notification_id: int) -> tuple[Notification | None, str]:
         return None, "not pending, or not due yet"
 
     if person_id is not None and notification.kind in throttle.COUNTED_KINDS:
-        verdict = throttle.check(person_id=person_id, channel=notification.channel, now=now)
-        if not verdict.allowed:
-            if notification.kind == Kind.BUNDLE:
-                Notification.objects.filter(pk=notification.pk).update(
-                    due_at=verdict.next_slot, enqueued_at=None
-                )
-                return None, "bundle waits for the limit"
-            return None, _hold(notification, verdict, now=now)
+        # May be another row: a bundle standing for this page, or the page its bundle lets go.
+        notification, outcome = bundling.within_limits(notification, now=now)
+        if notification is None:
+            return None, outcome
 
-    if notification.kind == Kind.BUNDLE and not _compose_bundle(notification):
-        Notification.objects.filter(pk=notification.pk).update(state=State.SUPPRESSED)
-        log(
-            notification,
-            State.SUPPRESSED,
-            "nothing left to send: every held page was closed",
-            at=now,
-        )
-        return None, "empty bundle"
-
-    _render(notification, now=now)
+    try:
+        _render(notification, now=now)
+    except Exception as error:
+        # Rendering touches no table, so the claim's transaction is still good to write in.
+        logger.exception("%s: rendering raised %s", notification, type(error).__name__)
+        why = unexpected(error).message
+        if Notification.objects.filter(pk=notification.pk, state=State.PENDING).update(
+            state=State.FAILED, last_error=why
+        ):
+            log(notification, State.FAILED, why, at=now)
+            failed_for_good(notification=notification, error=why, now=now)
+        return None, "failed"
     notification.via_outbox = channels.uses_outbox(notification.channel)
     claimed = Notification.objects.filter(pk=notification.pk, state=State.PENDING).update(
         state=State.SENDING,
@@ -117,59 +130,27 @@ def _claim(notification_id: int) -> tuple[Notification | None, str]:
     return notification, "claimed"
 
 
-def _hold(page: Notification, verdict: throttle.Verdict, *, now: datetime) -> str:
-    """Over the limit: suppress the page, and hold it in the one pending bundle for this person
-    and channel (created due when the limit allows again)."""
-    bundle = (
-        Notification.objects.filter(
-            person_id=page.person_id, channel=page.channel, kind=Kind.BUNDLE, state=State.PENDING
-        )
-        .order_by("pk")
-        .first()
-    )
-    reason = verdict.reason(page.channel)
-    if bundle is None:
-        bundle = Notification.objects.create(
-            content={"reason": reason},
-            person_id=page.person_id,
-            channel=page.channel,
-            kind=Kind.BUNDLE,
-            team_slack_channel=page.team_slack_channel,
-            due_at=verdict.next_slot,
-            created_at=now,
-        )
-        log(bundle, State.PENDING, f"bundle due {verdict.next_slot:%H:%M:%S}", at=now)
-    Notification.objects.filter(pk=page.pk, state=State.PENDING).update(
-        state=State.SUPPRESSED, held_in=bundle, last_error=reason
-    )
-    log(page, State.SUPPRESSED, f"suppressed: {reason}, held for bundle #{bundle.pk}", at=now)
-    return "held for a bundle"
-
-
-def _compose_bundle(bundle: Notification) -> bool:
-    pages = list(bundle.held_pages.order_by("created_at", "pk"))
-    if not pages:
-        return False
-    bundle.content = {
-        **bundle.content,
-        "references": list(dict.fromkeys(p.reference for p in pages)),
-        "notifications": [p.pk for p in pages],
-        "pages": [p.content for p in pages],
-    }
-    return True
-
-
 def _render(notification: Notification, *, now: datetime) -> None:
     tz = notification.tz
     channel = notification.channel
     if notification.kind == Kind.STATUS:
-        notification.text = rendering.render_status(channel, notification.content["text"])
-        notification.subject = notification.text[:200]
+        said = notification.content["text"]
+        notification.text = (
+            slack_blocks.status_text(said)
+            if channel == Channel.SLACK
+            else rendering.render_status(channel, said)
+        )
+        notification.subject = rendering.one_line(said, limit=rendering.EMAIL_SUBJECT_MAX)
         return
     if notification.kind == Kind.BUNDLE:
         pages = [PageContent.from_json(c) for c in notification.content["pages"]]
+        reason = notification.content.get("reason", "rate limit")
+        if channel == Channel.SLACK:
+            notification.text = slack_blocks.bundle_text(pages, reason=reason)
+            notification.subject = rendering.render_bundle(channel, pages, reason=reason)[0]
+            return
         notification.subject, notification.text = rendering.render_bundle(
-            channel, pages, reason=notification.content.get("reason", "rate limit")
+            channel, pages, reason=reason
         )
         return
     content = PageContent.from_json(notification.content)
@@ -180,7 +161,7 @@ def _render(notification: Notification, *, now: datetime) -> None:
     elif channel == Channel.EMAIL:
         notification.subject, notification.text = rendering.render_email(content, tz=tz, now=now)
     else:
-        notification.text, _ = rendering.render_slack(
+        notification.text, _ = slack_blocks.render_page(
             content, tz=tz, now=now, reference=notification.reference
         )
 
@@ -232,7 +213,5 @@ def _record_error(notification: Notification, error: TransportError) -> str:
     )
     if mine.update(state=State.FAILED, sent_at=None, last_error=why):
         log(notification, State.FAILED, why, at=now)
-        move_on_to_next_rule(
-            notification=notification, why=f"{notification.channel} failed", now=now
-        )
+        failed_for_good(notification=notification, error=why, now=now)
     return "failed"

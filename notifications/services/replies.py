@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from notifications.models import Channel, InboundReply, Notification
-from notifications.services.common import log, move_on_to_next_rule
+from notifications.services.common import failed_for_good, log
 from rosters.models import Person
 
 State = Notification.State
@@ -49,11 +49,27 @@ def record_twilio_status(*, notification_id: int, params: Mapping[str, str]) -> 
         notification.state, notification.last_error = State.FAILED, why
         notification.save(update_fields=["state", "last_error", "updated_at"])
         log(notification, State.FAILED, why, at=now)
-        move_on_to_next_rule(
-            notification=notification, why=f"{notification.channel} {status}", now=now
+        failed_for_good(
+            notification=notification,
+            error=why,
+            now=now,
+            moved_because=f"{notification.channel} {status}",
         )
         return notification.state
     return ""
+
+
+def storable(value: Any) -> Any:
+    """`value` (a string, or JSON of them) as any database stores it: PostgreSQL refuses NUL in
+    text and JSON, and no database takes a lone surrogate (JSON can carry both). A reply is
+    kept whatever its bytes; what can't be stored becomes U+FFFD."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
 
 
 def _person(channel: str, sender: str) -> Person | None:
@@ -84,11 +100,11 @@ def record_reply(
         channel=channel,
         person=person,
         notification=notification,
-        sender=sender,
-        text=text.strip(),
-        action=action,
+        sender=storable(sender)[:64],
+        text=storable(text).strip(),
+        action=storable(action)[:32],
         received_at=timezone.now(),
-        raw=raw,
+        raw=storable(raw),
     )
     async_task(
         settings.NOTIFICATIONS_REPLY_TASK, reply.pk, group="reply", task_name=f"reply #{reply.pk}"

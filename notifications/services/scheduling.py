@@ -9,11 +9,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from notifications import channels, queue, rendering
+from notifications import channels, queue, slack_blocks
 from notifications.channels import TransportError, outbox, slack
 from notifications.content import PageContent
 from notifications.models import Channel, Notification, SlackMessage
-from notifications.services.common import enqueue_delivery, log
+from notifications.services.common import enqueue_delivery, failed_for_good, log, logger
+from notifications.services.delivery import MAX_ATTEMPTS
 from rosters.models import Person
 
 State = Notification.State
@@ -146,8 +147,9 @@ def cancel_pending(*, reference: str, reason: str) -> int:
         .filter(reference=reference, kind=Notification.Kind.PAGE, state=State.PENDING)
         .values_list("pk", flat=True)
     )
+    # held_in too: a page waiting for a storm's bundle leaves it.
     Notification.objects.filter(pk__in=pending, state=State.PENDING).update(
-        state=State.SUPPRESSED, last_error=reason
+        state=State.SUPPRESSED, last_error=reason, held_in=None
     )
     held = list(
         Notification.objects.select_for_update(of=("self",))
@@ -165,15 +167,23 @@ def cancel_pending(*, reference: str, reason: str) -> int:
 def recover_stuck_sending(*, now: datetime) -> int:
     """Put back what a dead worker left in `sending`. STUCK_SENDING_AFTER is longer than any
     provider call may take (PROVIDER_TIMEOUT), so a slow send is never doubled; a lost one is
-    sent again: delivery is at least once."""
+    sent again: delivery is at least once. As many times as a send may be tried (MAX_ATTEMPTS);
+    then it has failed: something kills every worker that takes it, and the person's next rule
+    must not wait for it forever."""
     recovered = 0
     stuck = Notification.objects.filter(
         state=State.SENDING, sent_at__lt=now - settings.STUCK_SENDING_AFTER
     )
-    for pk, sent_at in stuck.values_list("pk", "sent_at")[:CLAIM_BATCH]:
-        if Notification.objects.filter(pk=pk, state=State.SENDING, sent_at=sent_at).update(
-            state=State.PENDING, due_at=now, enqueued_at=None, sent_at=None
-        ):
+    for pk, sent_at, attempts in stuck.values_list("pk", "sent_at", "attempts")[:CLAIM_BATCH]:
+        mine = Notification.objects.filter(pk=pk, state=State.SENDING, sent_at=sent_at)
+        if attempts >= MAX_ATTEMPTS:
+            why = f"gave up after {attempts} attempts: the worker was lost mid-send each time"
+            if mine.update(state=State.FAILED, sent_at=None, last_error=why):
+                log(pk, State.FAILED, why, at=now)
+                failed_for_good(notification=Notification.objects.get(pk=pk), error=why, now=now)
+                logger.error("notification #%s: %s", pk, why)
+            continue
+        if mine.update(state=State.PENDING, due_at=now, enqueued_at=None, sent_at=None):
             log(pk, State.PENDING, "worker lost mid-send; sending again (at least once)", at=now)
             recovered += 1
     return recovered
@@ -202,18 +212,20 @@ def enqueue_due(*, now: datetime) -> int:
 
 
 @transaction.atomic
-def update_slack_messages(*, reference: str, text: str) -> int:
-    """Rewrite every Slack message about `reference` with `text` (e.g. "Acknowledged by bob via
-    sms at 14:02"): its pages and notices lose their button, and so does a bundle holding one
-    of its pages once every page in it is answered (until then the answer goes on that page's
-    line). Queued, one task per message; returns how many."""
+def update_slack_messages(*, reference: str, text: str, title: str = "") -> int:
+    """Rewrite every Slack message about `reference` with `text` (plain text, e.g. "Acknowledged
+    by bob via sms at 14:02"), under `title` in bold when given (the event's summary): its
+    pages and notices lose their button, and so does a bundle holding one of its pages once
+    every page in it is answered (until then `text` goes on that page's line). Both are
+    escaped here. Queued, one task per message; returns how many."""
     messages = SlackMessage.objects.filter(notification__reference=reference)
+    rewritten = slack_blocks.status_text(text, title=title)
     count = 0
     for message in messages:
         async_task(
             "notifications.tasks.update_slack_message",
             message.pk,
-            text,
+            rewritten,
             group="slack-update",
             task_name=f"update slack {message.channel} {message.ts}",
         )
@@ -258,8 +270,7 @@ def refresh_bundle_message(*, message_id: int) -> None:
         )
     )
     answers = [answered.get(references.get(pk), "") for pk in bundle.content["notifications"]]
-    _, text = rendering.render_bundle(
-        Channel.SLACK,
+    text = slack_blocks.bundle_text(
         [PageContent.from_json(c) for c in bundle.content["pages"]],
         reason=bundle.content.get("reason", "rate limit"),
         answers=answers,
@@ -267,7 +278,7 @@ def refresh_bundle_message(*, message_id: int) -> None:
     if all(answers):
         _rewrite(message, text)
     else:
-        _rewrite(message, text, blocks=rendering.bundle_slack_blocks(text, bundle_id=bundle.pk))
+        _rewrite(message, text, blocks=slack_blocks.bundle_blocks(text, bundle_id=bundle.pk))
 
 
 def _rewrite(message: SlackMessage, text: str, blocks: list | None = None) -> None:

@@ -90,7 +90,7 @@ def test_alice_is_paged_at_once_then_bob_and_dan_and_bobs_ack_4_stops_everything
     sms = twilio.expect_sms(to=ALICE, containing="Reply 1 to ack")
     assert sms.body == (
         "MISO LMR dispatch: 12.5 MW in LRZ 4 / AMIL.BGS6 at 14:00 CDT (in 1 h 45 min), "
-        "ack by 12:25 CDT. Reply 1 to ack."
+        "ack by 12:25 CDT. MISO LMR scheduling instruction: curtail... Reply 1 to ack."
     )
     slack.expect_message(to="C0GRIDOPS", containing="curtail 12.5 MW")
     direct = slack.expect_message(to="U0ALICE", containing="curtail 12.5 MW")

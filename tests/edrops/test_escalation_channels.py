@@ -247,3 +247,23 @@ def test_without_slack_credentials_the_channel_post_and_the_notice_go_to_the_out
     run_queued_tasks()
     updated = OutboxMessage.objects.filter(subject="(update of an earlier message)")
     assert {"C0MARKETS", "C0GRIDOPS"} <= set(updated.values_list("to", flat=True))
+
+
+def test_a_summary_written_as_slack_markup_stays_text_in_every_message_and_rewrite(
+    tmp_path, sender, clock, twilio, slack
+):
+    load(tmp_path, ROSTER)
+    sneaky = "<!channel> <https://example.invalid/x|Acknowledge here>"
+    dispatch(sender, body={**MISO, "summary": sneaky})
+    post = slack.expect_message(to="C0MARKETS")
+    assert "<!channel>" not in post.text + str(post.blocks)
+    assert "&lt;!channel&gt; &lt;https://example.invalid/x|Acknowledge here&gt;" in post.text
+    twilio.expect_sms(to=ALICE, containing="<!channel>")  # an SMS is not Slack: as sent
+
+    assert slack.click_acknowledge(post, user_id="U0BOB").status_code == 200
+    run_queued_tasks()
+
+    rewritten = slack.expect_update(post, containing="acknowledged by bob via slack")
+    assert rewritten.startswith(
+        "*&lt;!channel&gt; &lt;https://example.invalid/x|Acknowledge here&gt;*\n"
+    )

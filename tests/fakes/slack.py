@@ -15,6 +15,51 @@ from tests.fakes.server import WAIT_SECONDS, FakeServer, Recorded, Reply
 
 _ts = itertools.count(1)
 
+# Slack's own limits (Block Kit reference): what it answers `invalid_blocks` to.
+SECTION_TEXT_MAX = 3000
+BLOCKS_MAX = 50
+BUTTON_TEXT_MAX = 75
+BUTTON_VALUE_MAX = 2000
+TEXT_MAX = 40000  # `text` over this: msg_too_long
+
+
+def block_errors(blocks: list[dict[str, Any]]) -> list[str]:
+    """What Slack says is wrong with `blocks`, in its words, with JSON pointers."""
+    errors = []
+    if len(blocks) > BLOCKS_MAX:
+        errors.append(f"no more than {BLOCKS_MAX} items allowed [json-pointer:/blocks]")
+    for i, block in enumerate(blocks):
+        text = (block.get("text") or {}).get("text", "")
+        if block.get("type") == "section" and not 1 <= len(text) <= SECTION_TEXT_MAX:
+            errors.append(
+                f"must be less than {SECTION_TEXT_MAX + 1} characters "
+                f"[json-pointer:/blocks/{i}/text/text]"
+            )
+        for j, element in enumerate(block.get("elements", [])):
+            where = f"/blocks/{i}/elements/{j}"
+            if len(element.get("text", {}).get("text", "")) > BUTTON_TEXT_MAX:
+                errors.append(f"must be less than 76 characters [json-pointer:{where}/text/text]")
+            if len(element.get("value", "")) > BUTTON_VALUE_MAX:
+                errors.append(f"must be less than 2001 characters [json-pointer:{where}/value]")
+    return errors
+
+
+def refusal(text: str, blocks: list[dict[str, Any]]) -> Reply | None:
+    """Slack's answer to a message it won't take (HTTP 200, ok: false), or None."""
+    if errors := block_errors(blocks):
+        return Reply(
+            200,
+            {
+                "ok": False,
+                "error": "invalid_blocks",
+                "errors": errors,
+                "response_metadata": {"messages": [f"[ERROR] {e}" for e in errors]},
+            },
+        )
+    if len(text) > TEXT_MAX:
+        return Reply(200, {"ok": False, "error": "msg_too_long"})
+    return None
+
 
 @dataclass
 class SlackPost:
@@ -76,6 +121,8 @@ class FakeSlack(FakeServer):
             blocks = (
                 json.loads(p["blocks"]) if isinstance(p.get("blocks"), str) else p.get("blocks", [])
             )
+            if refused := refusal(p.get("text", ""), blocks):
+                return refused
             self.posts.append(SlackPost(channel, to, ts, p.get("text", ""), blocks))
             return Reply(
                 200,
@@ -99,10 +146,13 @@ class FakeSlack(FakeServer):
             )
             if post is None:
                 return Reply(200, {"ok": False, "error": "message_not_found"})
+            blocks = p.get("blocks", [])
+            blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+            if refused := refusal(p.get("text", ""), blocks):
+                return refused
             post.updates.append(p.get("text", ""))
             if "blocks" in p:  # like Slack, the message is now what the update says
-                blocks = p["blocks"]
-                post.blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+                post.blocks = blocks
             return Reply(
                 200, {"ok": True, "channel": post.channel, "ts": post.ts, "text": p.get("text", "")}
             )

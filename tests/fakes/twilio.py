@@ -130,6 +130,11 @@ class FakeTwilio(FakeServer):
     def reject_next_as_invalid_number(self) -> None:
         self.inject(error(400, 21211, "The 'To' number is not a valid phone number."))
 
+    def garble_next(self, times: int = 1) -> None:
+        """A 201 whose body is not JSON (a proxy's login page in the way): the SDK raises
+        something that is not a Twilio error at all."""
+        self.inject(Reply(201, "<html><body>Please log in to continue</body></html>"), times)
+
     def rate_limit_next(self, times: int = 1) -> None:
         self.inject(error(429, 20429, "Too Many Requests"), times)
 

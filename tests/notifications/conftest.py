@@ -42,3 +42,15 @@ def engine(settings):
     engine_stand_in.received.clear()
     yield engine_stand_in.received
     engine_stand_in.received.clear()
+
+
+@pytest.fixture
+def unreachable(settings):
+    """What the engine was told about people no page reached: (person id, reference,
+    [[channel, why], ...]), in order."""
+    settings.NOTIFICATIONS_UNDELIVERABLE_TASK = (
+        "tests.notifications.engine_stand_in.page_undeliverable"
+    )
+    engine_stand_in.unreachable.clear()
+    yield engine_stand_in.unreachable
+    engine_stand_in.unreachable.clear()

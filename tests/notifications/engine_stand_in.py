@@ -6,6 +6,7 @@ from notifications.models import Channel, InboundReply
 from notifications.services import send_status
 
 received: list[InboundReply] = []
+unreachable: list[tuple[int, str, list]] = []
 
 
 def reply_received(reply_id: int) -> None:
@@ -17,3 +18,7 @@ def reply_received(reply_id: int) -> None:
             channel=Channel.SMS,
             text=f"{reply.text}: acknowledged by {reply.person.handle} via sms",
         )
+
+
+def page_undeliverable(person_id: int, reference: str, failures: list) -> None:
+    unreachable.append((person_id, reference, failures))

@@ -37,7 +37,8 @@ def test_page_alice_by_sms_she_replies_4_and_is_told_it_is_acknowledged(
 
         sms = twilio.expect_sms(to=alice.phone, containing="Reply 4 to ack")
         assert sms.body == (
-            "MISO LMR dispatch: 12.5 MW in LRZ 4 at 14:00 CDT (in 1 h 45 min). Reply 4 to ack."
+            "MISO LMR dispatch: 12.5 MW in LRZ 4 at 14:00 CDT (in 1 h 45 min). "
+            "MISO LMR scheduling instruction: curtail 12.5 MW in LRZ 4. Reply 4 to ack."
         )
         assert twilio.deliver_sms(sms, "delivered").status_code == 204
         notification.refresh_from_db()
@@ -63,7 +64,9 @@ def test_a_call_reads_the_page_asks_for_1_and_hands_the_key_press_upward(
     call = twilio.expect_call(to=alice.phone)
     twilio.answer_call(call)
     assert call.said[0] == (
-        "MISO LMR dispatch: 12.5 megawatts in LRZ 4. Starts at 14:00 CDT, in 1 hour 45 minutes."
+        "MISO LMR dispatch: 12.5 megawatts in LRZ 4. "
+        "MISO LMR scheduling instruction: curtail 12.5 MW in LRZ 4. "
+        "Starts at 14:00 CDT, in 1 hour 45 minutes."
     )
     assert "Press 1 to acknowledge." in call.said
     assert call.said[-1] == "No key pressed. Goodbye."
