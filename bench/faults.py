@@ -26,7 +26,7 @@ import environ
 from bench.common import OUT, pct, write_section
 from tests.chaos import scenario
 from tests.e2e.stack import Databases, Stack
-from tests.fakes import FakeSlack, FakeTwilio
+from tests.fakes import FakeSlack, FakeTwilio, provider_env
 from tests.fakes.tcp_proxy import TcpProxy
 
 BEGIN, END = "<!-- bench/faults begin -->", "<!-- bench/faults end -->"
@@ -48,15 +48,7 @@ def main() -> None:
     stack.env_extra.update(DEBUG="0", ALLOWED_HOSTS="127.0.0.1", LOG_LEVEL="WARNING")
     twilio = FakeTwilio(public_base_url=stack.base_url)
     slack = FakeSlack(public_base_url=stack.base_url)
-    stack.env_extra.update(
-        TWILIO_ACCOUNT_SID=twilio.account_sid,
-        TWILIO_AUTH_TOKEN=twilio.auth_token,
-        TWILIO_FROM_NUMBER=twilio.number,
-        TWILIO_API_URL=twilio.url,
-        SLACK_BOT_TOKEN=slack.token,
-        SLACK_SIGNING_SECRET=slack.signing_secret,
-        SLACK_API_URL=slack.api_url,
-    )
+    stack.env_extra.update(provider_env(twilio, slack))
     config = environ.Env.db_url_config(stack.database_url)
     proxy = TcpProxy(target=(config["HOST"] or "127.0.0.1", int(config["PORT"] or 5432)))
     direct = stack.database_url

@@ -156,7 +156,7 @@ Q_CLUSTER = {
 if Q_BROKER == "orm":
     Q_CLUSTER |= {
         "orm": "default",
-        "broker_class": "notifications.queue.OrmBroker",
+        "broker_class": "notifications.queue.OrmBroker",  # two lanes (see there)
         "poll": env.float("Q_POLL", default=0.1),
     }
 elif Q_BROKER.startswith(("redis://", "rediss://")):

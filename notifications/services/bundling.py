@@ -71,19 +71,27 @@ def _hold(
     """Suppress the page and hold it in the pending bundle (created due when the limit allows
     again)."""
     if bundle is None:
-        bundle = Notification.objects.create(
-            content={"reason": verdict.reason(page.channel)},
-            person_id=page.person_id,
-            channel=page.channel,
-            kind=Kind.BUNDLE,
-            team_slack_channel=page.team_slack_channel,
-            due_at=verdict.next_slot,
-            created_at=now,
-        )
-        log(bundle, State.PENDING, f"bundle due {verdict.next_slot:%H:%M:%S}", at=now)
+        due = verdict.next_slot
+        bundle = _new_bundle(page, verdict, due=due, note=f"bundle due {due:%H:%M:%S}", now=now)
     reason = bundle.content.get("reason") or verdict.reason(page.channel)
     _suppress(page, bundle, reason, now=now)
     return "held for a bundle"
+
+
+def _new_bundle(
+    page: Notification, verdict: throttle.Verdict, *, due: datetime, note: str, now: datetime
+) -> Notification:
+    bundle = Notification.objects.create(
+        content={"reason": verdict.reason(page.channel)},
+        person_id=page.person_id,
+        channel=page.channel,
+        kind=Kind.BUNDLE,
+        team_slack_channel=page.team_slack_channel,
+        due_at=due,
+        created_at=now,
+    )
+    log(bundle, State.PENDING, note, at=now)
+    return bundle
 
 
 def _suppress(page: Notification, bundle: Notification, reason: str, *, now: datetime) -> None:
@@ -95,16 +103,8 @@ def _suppress(page: Notification, bundle: Notification, reason: str, *, now: dat
 
 def _wait_for_more(page: Notification, verdict: throttle.Verdict, *, now: datetime) -> str:
     due = now + STORM_WAIT
-    bundle = Notification.objects.create(
-        content={"reason": verdict.reason(page.channel)},
-        person_id=page.person_id,
-        channel=page.channel,
-        kind=Kind.BUNDLE,
-        team_slack_channel=page.team_slack_channel,
-        due_at=due,
-        created_at=now,
-    )
-    log(bundle, State.PENDING, f"collecting pages held back until {due:%H:%M:%S}", at=now)
+    note = f"collecting pages held back until {due:%H:%M:%S}"
+    bundle = _new_bundle(page, verdict, due=due, note=note, now=now)
     Notification.objects.filter(pk=page.pk, state=State.PENDING).update(
         held_in=bundle, due_at=due, enqueued_at=None
     )

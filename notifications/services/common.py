@@ -7,6 +7,7 @@ from datetime import datetime
 from django.conf import settings
 from django_q.tasks import async_task
 
+from notifications import queue
 from notifications.models import Notification, NotificationLog
 from notifications.selectors import unreached
 
@@ -23,9 +24,14 @@ def log(notification: Notification | int, state: str, detail: str, *, at: dateti
 def enqueue_delivery(notification_id: int) -> None:
     """Queue the delivery task. Called inside the caller's transaction: with the ORM broker the
     task row commits (or rolls back) with the notification. Should it be lost anyway (a Redis
-    broker, a crash), the clock's enqueue_due() queues it again."""
+    broker, a crash), the clock's enqueue_due() queues it again. In the fast lane: a decided
+    page goes before the next escalation step is worked out."""
     async_task(
-        DELIVER_TASK, notification_id, group="deliver", task_name=f"deliver #{notification_id}"
+        DELIVER_TASK,
+        notification_id,
+        group="deliver",
+        task_name=f"deliver #{notification_id}",
+        q_options=queue.fast_lane(),
     )
 
 

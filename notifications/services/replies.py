@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from notifications import queue
 from notifications.models import Channel, InboundReply, Notification
 from notifications.services.common import failed_for_good, log
 from rosters.models import Person
@@ -106,7 +107,12 @@ def record_reply(
         received_at=timezone.now(),
         raw=storable(raw),
     )
+    # In the fast lane: an acknowledgement stops pages, it must not wait behind a storm.
     async_task(
-        settings.NOTIFICATIONS_REPLY_TASK, reply.pk, group="reply", task_name=f"reply #{reply.pk}"
+        settings.NOTIFICATIONS_REPLY_TASK,
+        reply.pk,
+        group="reply",
+        task_name=f"reply #{reply.pk}",
+        q_options=queue.fast_lane(),
     )
     return reply

@@ -12,17 +12,13 @@ so that a loaded CI machine doesn't flake; the real worst case is measured by `b
 import environ
 import pytest
 
-from tests.chaos import scenario
-from tests.e2e.stack import base_database_url
+from tests.chaos import on_postgresql, scenario
 from tests.fakes.tcp_proxy import TcpProxy
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.chaos,
-    pytest.mark.skipif(
-        "postgresql" not in environ.Env.db_url_config(base_database_url())["ENGINE"],
-        reason="the chaos run cuts a PostgreSQL connection (CI runs it: DATABASE_URL)",
-    ),
+    on_postgresql,
 ]
 
 

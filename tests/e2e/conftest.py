@@ -1,7 +1,7 @@
 import pytest
 
 from tests.e2e.stack import Databases, Stack
-from tests.fakes import FakeSlack, FakeTwilio
+from tests.fakes import FakeSlack, FakeTwilio, provider_env
 
 
 @pytest.fixture(scope="session")
@@ -24,15 +24,7 @@ def phones(stack):
     """Fake Twilio and Slack, and the stack's environment pointing the real SDKs at them."""
     twilio = FakeTwilio(public_base_url=stack.base_url)
     slack = FakeSlack(public_base_url=stack.base_url)
-    stack.env_extra.update(
-        TWILIO_ACCOUNT_SID=twilio.account_sid,
-        TWILIO_AUTH_TOKEN=twilio.auth_token,
-        TWILIO_FROM_NUMBER=twilio.number,
-        TWILIO_API_URL=twilio.url,
-        SLACK_BOT_TOKEN=slack.token,
-        SLACK_SIGNING_SECRET=slack.signing_secret,
-        SLACK_API_URL=slack.api_url,
-    )
+    stack.env_extra.update(provider_env(twilio, slack))
     yield twilio, slack
     twilio.close()
     slack.close()

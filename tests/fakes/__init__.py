@@ -8,4 +8,17 @@ phone: reply to an SMS, press a key, click a Slack button, with correctly signed
 from tests.fakes.slack import FakeSlack
 from tests.fakes.twilio import FakeTwilio
 
-__all__ = ["FakeSlack", "FakeTwilio"]
+__all__ = ["FakeSlack", "FakeTwilio", "provider_env"]
+
+
+def provider_env(twilio: FakeTwilio, slack: FakeSlack) -> dict[str, str]:
+    """The environment that points edrops' real SDKs at these fakes."""
+    return {
+        "TWILIO_ACCOUNT_SID": twilio.account_sid,
+        "TWILIO_AUTH_TOKEN": twilio.auth_token,
+        "TWILIO_FROM_NUMBER": twilio.number,
+        "TWILIO_API_URL": twilio.url,
+        "SLACK_BOT_TOKEN": slack.token,
+        "SLACK_SIGNING_SECRET": slack.signing_secret,
+        "SLACK_API_URL": slack.api_url,
+    }
