@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from edrops import selectors, services
 from edrops.api import adapters, schema
+from edrops.api.adapters import flatten_errors
 from edrops.api.authentication import (
     IsPerson,
     IsSource,
@@ -34,12 +35,14 @@ from edrops.models import Source
 from rosters.models import Person
 
 
-def rejected(request, *, source: Source | None, body: bytes, errors, reply=None) -> Response:
-    """400, after keeping the message for a human."""
+def rejected(
+    request, *, source: Source | None, errors, body: bytes | None = None, reply=None
+) -> Response:
+    """400, after keeping the message (`body`: the request's own unless given) for a human."""
     services.reject(
         source=source,
         endpoint=request.path,
-        body=body,
+        body=request.body if body is None else body,
         content_type=request.META.get("CONTENT_TYPE", ""),
         errors=errors,
         now=timezone.now(),
@@ -50,14 +53,13 @@ def rejected(request, *, source: Source | None, body: bytes, errors, reply=None)
 def adapted(request, adapter) -> tuple[Any, Response | None]:
     """The source's body turned into our input by `adapter` (which answers field errors as a
     dict), or the 400 that keeps the body as a rejected message."""
-    body = raw_body(request)
     try:
-        data = json_object(body)
+        data = json_object(raw_body(request))
     except NotAJsonObject as e:
-        return None, rejected(request, source=request.auth, body=body, errors={"body": [str(e)]})
+        return None, rejected(request, source=request.auth, errors=e.errors)
     result = adapter(body=data)
     if isinstance(result, dict):
-        return None, rejected(request, source=request.auth, body=body, errors=result)
+        return None, rejected(request, source=request.auth, errors=result)
     return result, None
 
 
@@ -104,7 +106,10 @@ class EventsView(SourceView):
         event_input, refusal = adapted(request, adapters.native_event)
         if refusal:
             return refusal
-        result = services.ingest(source=source, data=event_input, now=timezone.now())
+        try:
+            result = services.ingest(source=source, data=event_input, now=timezone.now())
+        except services.Unstorable as e:
+            return rejected(request, source=source, errors=e.errors)
         return Response(
             IngestReplyOut(result).data,
             status=status.HTTP_202_ACCEPTED if result.changed else status.HTTP_200_OK,
@@ -193,15 +198,12 @@ class PagerDutyEnqueueView(APIView):
         try:
             data = json_object(body)
         except NotAJsonObject as e:
-            return rejected(
-                request, source=None, body=body, errors=[str(e)], reply=pd_invalid([str(e)])
-            )
+            errors = [str(e)]  # it says where
+            return rejected(request, source=None, errors=errors, reply=pd_invalid(errors))
         routing_key = data.get("routing_key")
         if not isinstance(routing_key, str) or not routing_key:
             errors = ["routing_key: This field is required."]
-            return rejected(
-                request, source=None, body=body, errors=errors, reply=pd_invalid(errors)
-            )
+            return rejected(request, source=None, errors=errors, reply=pd_invalid(errors))
         source = selectors.source_for_token(token=routing_key)
         if source is None:
             return Response(
@@ -214,12 +216,12 @@ class PagerDutyEnqueueView(APIView):
         if not throttle.allow_request(request, self):
             self.throttled(request, throttle.wait())
 
+        # A rejected message is kept without the source's credential.
+        redacted = body.replace(routing_key.encode(), b"<routing_key>")
         message = adapters.pagerduty_message(body=data)
         if isinstance(message, list):
-            # Keep the message, not the source's credential.
-            body = body.replace(routing_key.encode(), b"<routing_key>")
             return rejected(
-                request, source=source, body=body, errors=message, reply=pd_invalid(message)
+                request, source=source, body=redacted, errors=message, reply=pd_invalid(message)
             )
         now = timezone.now()
         if isinstance(message, adapters.PagerDutyAction):
@@ -230,7 +232,13 @@ class PagerDutyEnqueueView(APIView):
                 act(event=event, by=None, source=source, via="api", at=now)
             dedup_key = message.dedup_key
         else:
-            dedup_key = services.ingest(source=source, data=message, now=now).event.dedup_key
+            try:
+                dedup_key = services.ingest(source=source, data=message, now=now).event.dedup_key
+            except services.Unstorable as e:
+                errors = flatten_errors(e.errors)
+                return rejected(
+                    request, source=source, body=redacted, errors=errors, reply=pd_invalid(errors)
+                )
         return Response(
             {"status": "success", "message": "Event processed", "dedup_key": dedup_key},
             status=status.HTTP_202_ACCEPTED,
@@ -255,8 +263,10 @@ class AlertmanagerView(SourceView):
         inputs, refusal = adapted(request, adapters.alertmanager_events)
         if refusal:
             return refusal
-        now = timezone.now()
-        results = [services.ingest(source=source, data=one, now=now) for one in inputs]
+        try:
+            results = services.ingest_all(source=source, inputs=inputs, now=timezone.now())
+        except services.Unstorable as e:
+            return rejected(request, source=source, errors={"alerts": e.errors})
         changed = any(result.changed for result in results)
         return Response(
             {"events": IngestReplyOut(results, many=True).data},

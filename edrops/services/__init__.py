@@ -1,5 +1,6 @@
 """Writes of the edrops app. Keyword-only, typed; views, tasks and commands call these."""
 
+from edrops.columns import Unstorable
 from edrops.services.acknowledgement import AckResult, acknowledge, resolve, who
 from edrops.services.heartbeats import raise_silence_alarms, rearm
 from edrops.services.ingest import (
@@ -7,6 +8,8 @@ from edrops.services.ingest import (
     IngestResult,
     default_respond_by,
     ingest,
+    ingest_all,
+    input_errors,
 )
 from edrops.services.life import Life, record_life
 from edrops.services.liveness import STALE_CHECK_IN, check_in, process_name
@@ -29,11 +32,14 @@ __all__ = [
     "Life",
     "RateDecision",
     "SourceChange",
+    "Unstorable",
     "acknowledge",
     "append_timeline",
     "check_in",
     "default_respond_by",
     "ingest",
+    "ingest_all",
+    "input_errors",
     "load_roster_sources",
     "ping_dead_mans_switch",
     "process_name",
