@@ -13,7 +13,7 @@ from typing import Any
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
-from edrops.columns import json_problem, text_problem
+from rosters.columns import json_problem, text_problem
 
 MAX_BODY_BYTES = 512 * 1024
 # How deep any field of a body may nest objects and arrays (API.md §4). Real payloads nest three

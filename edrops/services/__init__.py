@@ -1,6 +1,5 @@
 """Writes of the edrops app. Keyword-only, typed; views, tasks and commands call these."""
 
-from edrops.columns import Unstorable
 from edrops.services.acknowledgement import AckResult, acknowledge, resolve, who
 from edrops.services.heartbeats import raise_silence_alarms, rearm
 from edrops.services.ingest import (
@@ -23,6 +22,7 @@ from edrops.services.sources import (
     upsert_source,
 )
 from edrops.services.timeline import append_timeline
+from rosters.columns import Unstorable
 
 __all__ = [
     "STALE_CHECK_IN",

@@ -10,6 +10,7 @@ from django_q.tasks import async_task
 
 from notifications.models import Channel, InboundReply, Notification
 from notifications.services.common import log, move_on_to_next_rule
+from rosters.columns import fit_json, fit_text
 from rosters.models import Person
 
 State = Notification.State
@@ -75,7 +76,14 @@ def record_reply(
     notification: Notification | None = None,
 ) -> InboundReply:
     """Store a reply and hand it upward: settings.NOTIFICATIONS_REPLY_TASK is queued with the
-    reply's id in the same transaction (the engine decides what it means)."""
+    reply's id in the same transaction (the engine decides what it means).
+
+    What the provider sent is stored as far as the columns hold it (a sender longer than any
+    phone number or Slack id, a NUL in a text): a callback is never refused for it, and such a
+    sender is nobody on the roster anyway."""
+    field = InboundReply._meta.get_field
+    sender, text = fit_text(field("sender"), sender), fit_text(field("text"), text)
+    action = fit_text(field("action"), action)
     # On Slack the clicker may be anyone in the team channel, so the sender decides who it was.
     person = _person(channel, sender)
     if person is None and notification is not None and channel == Channel.VOICE:
@@ -88,7 +96,7 @@ def record_reply(
         text=text.strip(),
         action=action,
         received_at=timezone.now(),
-        raw=raw,
+        raw=fit_json(raw),
     )
     async_task(
         settings.NOTIFICATIONS_REPLY_TASK, reply.pk, group="reply", task_name=f"reply #{reply.pk}"

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from edrops.api.body import MAX_DEPTH
-from edrops.columns import column_errors, value_problem
 from edrops.models import Event, EventRevision, RejectedMessage
+from rosters.columns import column_errors, value_problem
 from tests.edrops.conftest import MISO
 
 pytestmark = pytest.mark.django_db

@@ -1,5 +1,9 @@
 """What a column can hold, read from the model field itself.
 
+It lives in `rosters` because that is the app both others import; it knows nothing of rosters.
+Every write of what an outsider sent (an integration's event, a provider's callback, a roster
+file) is checked with it.
+
 Ingest writes a new event in one hand-built statement (edrops/db.py), past the model's own
 checks, so a value the column can't hold fails in the database: PostgreSQL refuses an integer
 past 2**31 - 1, a NUL in text, a JSON number it can't read, and the request ends in a 500
@@ -89,6 +93,22 @@ def _too_long(field: Field, value: str) -> str:
     if field.max_length is None or len(value) <= field.max_length:
         return ""
     return f"At most {field.max_length} characters (this has {len(value)})."
+
+
+def fit_text(field: Field, value: str) -> str:
+    """`value` as `field`'s column can hold it: NUL dropped, unpaired surrogates replaced,
+    cut to `max_length`. For what we record rather than refuse (a provider's callback)."""
+    if text_problem(value):
+        value = value.replace("\x00", "").encode("utf-8", "replace").decode()
+    return value[: field.max_length] if field.max_length else value
+
+
+def fit_json(value: Any) -> Any:
+    """`value` if a JSON column can hold it, else a note of why it wasn't kept."""
+    if problem := json_problem(value, max_depth=MAX_JSON_DEPTH):
+        path, why = problem
+        return {"not kept": f"{path}: {why}" if path else why}
+    return value
 
 
 def text_problem(value: str) -> str:
