@@ -76,6 +76,26 @@ class IsPerson(BasePermission):
         )
 
 
+class CountsUnauthenticated:
+    """For a source's endpoints (APIView mixin): a request without a valid source token is
+    counted and logged (services.count_unauthenticated), and its body is never read or kept."""
+
+    def is_ingest(self, request) -> bool:
+        return True
+
+    def handle_exception(self, exc):
+        refused = exceptions.NotAuthenticated | exceptions.AuthenticationFailed
+        if isinstance(exc, refused) and self.is_ingest(self.request):
+            unauthenticated(self.request)
+        return super().handle_exception(exc)
+
+
+def unauthenticated(request) -> None:
+    services.count_unauthenticated(
+        endpoint=request.path, remote_addr=request.META.get("REMOTE_ADDR", "")
+    )
+
+
 class SourceRateThrottle(BaseThrottle):
     """The source's own events-per-minute limit, kept in the database (see rate_limit.py)."""
 

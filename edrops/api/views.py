@@ -18,10 +18,12 @@ from edrops import selectors, services
 from edrops.api import adapters, schema
 from edrops.api.adapters import flatten_errors
 from edrops.api.authentication import (
+    CountsUnauthenticated,
     IsPerson,
     IsSource,
     SourceRateThrottle,
     SourceTokenAuthentication,
+    unauthenticated,
 )
 from edrops.api.body import NotAJsonObject, json_object, raw_body
 from edrops.api.serializers import (
@@ -63,7 +65,7 @@ def adapted(request, adapter) -> tuple[Any, Response | None]:
     return result, None
 
 
-class SourceView(APIView):
+class SourceView(CountsUnauthenticated, APIView):
     """An integration's endpoint: Bearer source token, the source's rate limit."""
 
     authentication_classes = [SourceTokenAuthentication]
@@ -94,6 +96,9 @@ class EventsView(SourceView):
 
     def get_throttles(self):
         return super().get_throttles() if self.reporting else []
+
+    def is_ingest(self, request) -> bool:
+        return self.reporting
 
     @extend_schema(
         operation_id="report_event",
@@ -194,18 +199,21 @@ class PagerDutyEnqueueView(APIView):
         examples=schema.PAGERDUTY_EXAMPLES,
     )
     def post(self, request):
+        # Who sent it is in the body: until the routing_key is known, nothing of it is kept.
         body = raw_body(request)
         try:
             data = json_object(body)
         except NotAJsonObject as e:
-            errors = [str(e)]  # it says where
-            return rejected(request, source=None, errors=errors, reply=pd_invalid(errors))
+            unauthenticated(request)
+            return Response(pd_invalid([str(e)]), status=status.HTTP_400_BAD_REQUEST)
         routing_key = data.get("routing_key")
         if not isinstance(routing_key, str) or not routing_key:
+            unauthenticated(request)
             errors = ["routing_key: This field is required."]
-            return rejected(request, source=None, errors=errors, reply=pd_invalid(errors))
+            return Response(pd_invalid(errors), status=status.HTTP_400_BAD_REQUEST)
         source = selectors.source_for_token(token=routing_key)
         if source is None:
+            unauthenticated(request)
             return Response(
                 {"status": "unauthorized", "message": "Unknown routing_key.", "errors": []},
                 status=status.HTTP_401_UNAUTHORIZED,

@@ -13,7 +13,11 @@ from edrops.services.ingest import (
 from edrops.services.life import Life, record_life
 from edrops.services.liveness import STALE_CHECK_IN, check_in, process_name
 from edrops.services.rate_limit import RateDecision, take_rate_limit_slot
-from edrops.services.rejections import raise_bad_messages_alarm_if_due, reject
+from edrops.services.rejections import (
+    count_unauthenticated,
+    raise_bad_messages_alarm_if_due,
+    reject,
+)
 from edrops.services.self_monitoring import ping_dead_mans_switch
 from edrops.services.sources import (
     SourceChange,
@@ -36,6 +40,7 @@ __all__ = [
     "acknowledge",
     "append_timeline",
     "check_in",
+    "count_unauthenticated",
     "default_respond_by",
     "ingest",
     "ingest_all",

@@ -4,6 +4,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from edrops import metrics
 from edrops.models import Event, Integration, RejectedMessage, Severity, Source
 from edrops.services.ingest import EventInput, ingest
 
@@ -37,6 +38,14 @@ def reject(
     if source is not None:
         raise_bad_messages_alarm_if_due(source=source, now=now)
     return rejected
+
+
+def count_unauthenticated(*, endpoint: str, remote_addr: str) -> None:
+    """A body from a sender we don't know (no token, an unknown one, no routing_key) is not
+    kept: anyone could fill the disk with them. One log line, without the body, and a counter
+    say that it happened."""
+    metrics.INGEST_UNAUTHENTICATED.labels(endpoint=endpoint).inc()
+    logger.warning("unauthenticated request to %s from %s; body not kept", endpoint, remote_addr)
 
 
 def raise_bad_messages_alarm_if_due(*, source: Source, now: datetime) -> Event | None:
