@@ -15,6 +15,7 @@ from edrops.services.liveness import STALE_CHECK_IN, check_in, process_name
 from edrops.services.rate_limit import RateDecision, take_rate_limit_slot
 from edrops.services.rejections import (
     count_unauthenticated,
+    prune_rejected,
     raise_bad_messages_alarm_if_due,
     reject,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "load_roster_sources",
     "ping_dead_mans_switch",
     "process_name",
+    "prune_rejected",
     "raise_bad_messages_alarm_if_due",
     "raise_silence_alarms",
     "rearm",
