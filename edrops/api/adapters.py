@@ -163,6 +163,9 @@ ALERTMANAGER_SEVERITY = {
     "low": Severity.LOW,
     "info": Severity.LOW,
 }
+# One request's alerts are one page each: 1,000 is far past any real group, and a 512 KiB
+# body could otherwise carry some 10,000 (Alertmanager's webhook_config `max_alerts` caps it).
+MAX_ALERTS = 1000
 # Alertmanager's "not ended" (Go's zero time). Never convert it: year 1 in a zone west of UTC
 # is before the first representable datetime.
 NOT_ENDED_PREFIX = "0001-01-01"
@@ -196,6 +199,15 @@ class AlertmanagerIn(serializers.Serializer):
 
 def alertmanager_events(*, body: dict[str, Any]) -> list[EventInput] | dict:
     """One EventInput per alert (keyed by fingerprint), or the field errors."""
+    alerts = body.get("alerts")
+    if isinstance(alerts, list) and len(alerts) > MAX_ALERTS:
+        # Before validating them: 10,000 alerts take a while to validate only to be refused.
+        return {
+            "alerts": [
+                f"At most {MAX_ALERTS} alerts in one request; this one has {len(alerts)}. "
+                "Set max_alerts in the receiver's webhook_config."
+            ]
+        }
     serializer = AlertmanagerIn(data=body)
     if not serializer.is_valid():
         return serializer.errors

@@ -97,10 +97,16 @@ def unauthenticated(request) -> None:
 
 
 class SourceRateThrottle(BaseThrottle):
-    """The source's own events-per-minute limit, kept in the database (see rate_limit.py)."""
+    """The source's own events-per-minute limit, kept in the database (see rate_limit.py).
+    `cost` events at once (1 a request, unless the view counts them itself)."""
+
+    def __init__(self, cost: int = 1):
+        self.cost = cost
 
     def allow_request(self, request, view) -> bool:
-        decision = services.take_rate_limit_slot(source=request.auth, now=timezone.now())
+        decision = services.take_rate_limit_slot(
+            source=request.auth, now=timezone.now(), cost=self.cost
+        )
         self.retry_after = decision.retry_after
         return decision.allowed
 

@@ -52,17 +52,15 @@ def rejected(
     return Response(reply or {"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
 
 
-def adapted(request, adapter) -> tuple[Any, Response | None]:
-    """The source's body turned into our input by `adapter` (which answers field errors as a
-    dict), or the 400 that keeps the body as a rejected message."""
+def adapted(request, adapter) -> tuple[Any, Any]:
+    """(input, None): the source's body turned into our input by `adapter` (which answers
+    field errors as a dict); or (None, errors) when the body can't be read or adapted."""
     try:
         data = json_object(raw_body(request))
     except NotAJsonObject as e:
-        return None, rejected(request, source=request.auth, errors=e.errors)
+        return None, e.errors
     result = adapter(body=data)
-    if isinstance(result, dict):
-        return None, rejected(request, source=request.auth, errors=result)
-    return result, None
+    return (None, result) if isinstance(result, dict) else (result, None)
 
 
 class SourceView(CountsUnauthenticated, APIView):
@@ -72,10 +70,17 @@ class SourceView(CountsUnauthenticated, APIView):
     permission_classes = [IsSource]
     throttle_classes = [SourceRateThrottle]
 
-    def throttled(self, request, wait):
-        raise Throttled(
-            wait, detail=f"Over this source's limit of {request.auth.rate_limit} events a minute."
-        )
+    def throttled(self, request, wait, cost: int = 1):
+        detail = f"Over this source's limit of {request.auth.rate_limit} events a minute."
+        if cost > 1:
+            detail = f"{detail[:-1]}: this request carries {cost} of them."
+        raise Throttled(wait, detail=detail)
+
+    def take_slots(self, request, *, cost: int) -> None:
+        """`cost` events of the source's rate limit, all or none: else 429."""
+        throttle = SourceRateThrottle(cost=cost)
+        if not throttle.allow_request(request, self):
+            self.throttled(request, throttle.wait(), cost=cost)
 
 
 class EventsView(SourceView):
@@ -108,9 +113,9 @@ class EventsView(SourceView):
     )
     def post(self, request):
         source = request.auth
-        event_input, refusal = adapted(request, adapters.native_event)
-        if refusal:
-            return refusal
+        event_input, errors = adapted(request, adapters.native_event)
+        if errors:
+            return rejected(request, source=source, errors=errors)
         try:
             result = services.ingest(source=source, data=event_input, now=timezone.now())
         except services.Unstorable as e:
@@ -258,7 +263,11 @@ def pd_invalid(errors: list[str]) -> dict:
 
 
 class AlertmanagerView(SourceView):
-    """Prometheus Alertmanager webhook (version 4): one event per alert fingerprint."""
+    """Prometheus Alertmanager webhook (version 4): one event per alert fingerprint. Each alert
+    counts against the source's rate limit, so the limit is taken once they are counted."""
+
+    def get_throttles(self):
+        return []
 
     @extend_schema(
         operation_id="alertmanager_webhook",
@@ -268,9 +277,11 @@ class AlertmanagerView(SourceView):
     )
     def post(self, request):
         source = request.auth
-        inputs, refusal = adapted(request, adapters.alertmanager_events)
-        if refusal:
-            return refusal
+        inputs, errors = adapted(request, adapters.alertmanager_events)
+        # All of its alerts or nothing; a body we reject counts as one, like any other.
+        self.take_slots(request, cost=len(inputs) if inputs else 1)
+        if errors:
+            return rejected(request, source=source, errors=errors)
         try:
             results = services.ingest_all(source=source, inputs=inputs, now=timezone.now())
         except services.Unstorable as e:
