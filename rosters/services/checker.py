@@ -7,9 +7,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.backends.base.operations import BaseDatabaseOperations
 
-from rosters.validators import parse_duration
+from rosters.columns import text_problem
+from rosters.validators import EARLIEST, LATEST, parse_duration, within_years
 
+# The longest list the roster keeps in order: positions are small integers.
+MAX_LIST = BaseDatabaseOperations.integer_field_ranges["PositiveSmallIntegerField"][1]
 LOCAL_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?$")
 
 
@@ -23,7 +27,8 @@ class Checker:
         self.warnings: list[str] = []
 
     def error(self, path: str, message: str) -> None:
-        self.errors.append(f"{path}: {message}")
+        # Messages quote the file; an unpaired surrogate in it could not be printed.
+        self.errors.append(f"{path}: {message}".encode("utf-8", "backslashreplace").decode())
 
     def warn(self, path: str, message: str) -> None:
         self.warnings.append(f"{path}: {message}")
@@ -38,12 +43,17 @@ class Checker:
                     _join(path, str(key)), f"unknown key (expected one of: {', '.join(allowed)})"
                 )
 
-    def list_of(self, raw: dict, key: str, path: str, kind: type) -> list:
+    def list_of(
+        self, raw: dict, key: str, path: str, kind: type, *, most: int | None = None
+    ) -> list:
         value = raw.get(key)
         if value is None:
             return []
         if not isinstance(value, list):
             self.error(path, f"expected a list, not {type(value).__name__}")
+            return []
+        if most is not None and len(value) > most:
+            self.error(path, f"at most {most} entries (this has {len(value)})")
             return []
         good = []
         for i, item in enumerate(value):
@@ -74,6 +84,9 @@ class Checker:
             return None
         if not isinstance(value, str):
             self.error(where, f"expected text, not {value!r}")
+            return None
+        if why := text_problem(value):
+            self.error(where, why)
             return None
         if max_length and len(value) > max_length:
             self.error(where, f"longer than {max_length} characters")
@@ -122,6 +135,11 @@ class Checker:
                 value = None
         else:
             value = None
+        if value is not None and not within_years(value):
+            self.error(
+                where, f"{value:%Y-%m-%d}: give a time from {EARLIEST.year} to {LATEST.year}"
+            )
+            return None
         if value is None:
             shown = "required" if raw.get(key) is None else f"{raw.get(key)!r} is not"
             self.error(
@@ -142,6 +160,9 @@ class Checker:
             return []
         if not isinstance(value, list) or not all(isinstance(h, str) for h in value):
             self.error(where, "expected a list of handles, e.g. [alice, bob]")
+            return []
+        if len(value) > MAX_LIST:
+            self.error(where, f"at most {MAX_LIST} handles (this has {len(value)})")
             return []
         good = []
         for i, handle in enumerate(value):

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from rosters.columns import column_errors, text_problem
 from rosters.models import (
     DEFAULT_ACK_SLA,
     Channel,
@@ -21,7 +22,7 @@ from rosters.models import (
     Team,
 )
 from rosters.models.schedule import MIN_SHIFT
-from rosters.services.checker import Checker
+from rosters.services.checker import MAX_LIST, Checker
 from rosters.validators import (
     TargetKind,
     normalize_phone,
@@ -159,7 +160,9 @@ def check_roster(data: Any) -> RosterPlan:
     teams = c.list_of(data, "teams", "teams", dict)
 
     file_handles = [p.get("handle") for p in people if isinstance(p.get("handle"), str)]
-    wanted = set(file_handles) | _handles_named(teams)
+    # Only what a query can carry is looked up (a NUL can't be sent to PostgreSQL); the rest
+    # is reported where it stands.
+    wanted = {h for h in set(file_handles) | _handles_named(teams) if not text_problem(h)}
     known = set(file_handles) | set(
         Person.objects.filter(handle__in=wanted).values_list("handle", flat=True)
     )
@@ -189,7 +192,11 @@ def check_roster(data: Any) -> RosterPlan:
     existing_teams = {
         t.slug: t
         for t in Team.objects.filter(
-            slug__in=[t.get("slug") for t in teams if isinstance(t.get("slug"), str)]
+            slug__in=[
+                t["slug"]
+                for t in teams
+                if isinstance(t.get("slug"), str) and not text_problem(t["slug"])
+            ]
         ).prefetch_related("rotations")
     }
     slugs: dict[str, str] = {}
@@ -227,16 +234,28 @@ def _check_person(c: Checker, raw: dict, path: str) -> PersonPlan | None:
     contact = None
     if "contact" in raw:
         contact = []
-        for j, rule in enumerate(c.list_of(raw, "contact", f"{path}.contact", dict)):
+        rules = c.list_of(raw, "contact", f"{path}.contact", dict, most=MAX_LIST)
+        for j, rule in enumerate(rules):
             rpath = f"{path}.contact[{j}]"
             c.keys(rule, ("channel", "after"), rpath)
             channel = c.text(rule, "channel", rpath, required=True, choices=Channel.values)
             after = c.duration(rule, "after", rpath, default=timedelta(0))
             if channel and after is not None:
                 contact.append((channel, after))
+    if not _fit_columns(c, Person, fields, path):
+        return None
     if handle is None or None in (fields["name"], fields["timezone"]):
         return None
     return PersonPlan(handle=handle, fields=fields, contact=contact)
+
+
+def _fit_columns(c: Checker, model: type, fields: dict[str, Any], path: str) -> bool:
+    """Whether every value fits its column (an email longer than 254 characters passes the
+    email check); each one that doesn't is an error at its path."""
+    errors = column_errors(model, fields)
+    for name, messages in errors.items():
+        c.error(f"{path}.{name}", " ".join(messages))
+    return not errors
 
 
 def _working_hours(value: str) -> tuple[time, time]:
@@ -339,6 +358,8 @@ def _check_team(
             if plan.rotations is not None
             else set(rotation_zones),
         )
+    if not _fit_columns(c, Team, fields, path):
+        return None
     return plan if slug and fields["name"] else None
 
 
@@ -387,7 +408,7 @@ def _check_policy(
         c.error(f"{path}.repeat", f"{repeat!r}: expected a whole number from 0 to 100")
         repeat = None
     steps: list[tuple[list[str], timedelta]] = []
-    raw_steps = c.list_of(raw, "steps", f"{path}.steps", dict)
+    raw_steps = c.list_of(raw, "steps", f"{path}.steps", dict, most=MAX_LIST)
     if "steps" in raw and not raw_steps and isinstance(raw["steps"], list):
         c.error(f"{path}.steps", "give at least one step")
     for j, s in enumerate(raw_steps):
@@ -404,6 +425,9 @@ def _check_policy(
         targets: list[str] = []
         for k, value in enumerate(notify):
             tpath = f"{spath}.notify[{k}]"
+            if isinstance(value, str) and (why := text_problem(value)):
+                c.error(tpath, why)
+                continue
             try:
                 target = parse_target(value)
             except ValidationError as e:
