@@ -29,11 +29,14 @@ class PayloadTooLarge(APIException):
 
 
 class NotAJsonObject(ValueError):
-    """Why the body can't be used, and the field to name: `body` when it is the whole of it."""
+    """Why the body can't be used, and the field to name: `body` when it is the whole of it.
+    `data` is the object when it was read but holds something we can't store (a PagerDuty
+    body still names its sender then)."""
 
-    def __init__(self, message: str, *, field: str = "body"):
+    def __init__(self, message: str, *, field: str = "body", data: dict | None = None):
         super().__init__(message)
         self.field = field
+        self.data = data
 
     @property
     def errors(self) -> dict[str, list[str]]:
@@ -113,10 +116,10 @@ def json_object(body: bytes) -> dict[str, Any]:
 def _refuse_unstorable(data: dict[str, Any]) -> None:
     for key, value in data.items():
         if why := text_problem(key):
-            raise NotAJsonObject(f"A key: {why}")
+            raise NotAJsonObject(f"A key: {why}", data=data)
         if problem := json_problem(value, max_depth=MAX_DEPTH, path=key):
             where, why = problem
-            raise NotAJsonObject(f"{_shortened(where)}: {why}", field=key)
+            raise NotAJsonObject(f"{_shortened(where)}: {why}", field=key, data=data)
 
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")

@@ -9,21 +9,19 @@ from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import Throttled
 from rest_framework.generics import ListAPIView
-from rest_framework.permissions import AllowAny, IsAdminUser
+from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from edrops import selectors, services
 from edrops.api import adapters, schema
-from edrops.api.adapters import flatten_errors
 from edrops.api.authentication import (
     CountsUnauthenticated,
     IsPerson,
     IsSource,
     SourceRateThrottle,
     SourceTokenAuthentication,
-    unauthenticated,
 )
 from edrops.api.body import NotAJsonObject, json_object, raw_body
 from edrops.api.serializers import (
@@ -188,78 +186,6 @@ class AcknowledgeView(EventActionView):
 
 class ResolveView(EventActionView):
     perform = staticmethod(services.resolve)
-
-
-class PagerDutyEnqueueView(APIView):
-    """PagerDuty Events API v2. The token is the body's `routing_key`, so authentication and
-    the rate limit come after reading the body."""
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        operation_id="pagerduty_enqueue",
-        request=adapters.PagerDutyEventIn,
-        responses=schema.PAGERDUTY_RESPONSES,
-        examples=schema.PAGERDUTY_EXAMPLES,
-    )
-    def post(self, request):
-        # Who sent it is in the body: until the routing_key is known, nothing of it is kept.
-        body = raw_body(request)
-        try:
-            data = json_object(body)
-        except NotAJsonObject as e:
-            unauthenticated(request)
-            return Response(pd_invalid([str(e)]), status=status.HTTP_400_BAD_REQUEST)
-        routing_key = data.get("routing_key")
-        if not isinstance(routing_key, str) or not routing_key:
-            unauthenticated(request)
-            errors = ["routing_key: This field is required."]
-            return Response(pd_invalid(errors), status=status.HTTP_400_BAD_REQUEST)
-        source = selectors.source_for_token(token=routing_key)
-        if source is None:
-            unauthenticated(request)
-            return Response(
-                {"status": "unauthorized", "message": "Unknown routing_key.", "errors": []},
-                status=status.HTTP_401_UNAUTHORIZED,
-                headers={"WWW-Authenticate": 'Bearer realm="edrops sources"'},
-            )
-        request.auth = source
-        throttle = SourceRateThrottle()
-        if not throttle.allow_request(request, self):
-            self.throttled(request, throttle.wait())
-
-        # A rejected message is kept without the source's credential.
-        redacted = body.replace(routing_key.encode(), b"<routing_key>")
-        message = adapters.pagerduty_message(body=data)
-        if isinstance(message, list):
-            return rejected(
-                request, source=source, body=redacted, errors=message, reply=pd_invalid(message)
-            )
-        now = timezone.now()
-        if isinstance(message, adapters.PagerDutyAction):
-            event = source.events.filter(external_id=message.dedup_key).first()
-            # Like PagerDuty: acknowledging or resolving an unknown dedup_key is not an error.
-            if event is not None:
-                act = services.acknowledge if message.action == "acknowledge" else services.resolve
-                act(event=event, by=None, source=source, via="api", at=now)
-            dedup_key = message.dedup_key
-        else:
-            try:
-                dedup_key = services.ingest(source=source, data=message, now=now).event.dedup_key
-            except services.Unstorable as e:
-                errors = flatten_errors(e.errors)
-                return rejected(
-                    request, source=source, body=redacted, errors=errors, reply=pd_invalid(errors)
-                )
-        return Response(
-            {"status": "success", "message": "Event processed", "dedup_key": dedup_key},
-            status=status.HTTP_202_ACCEPTED,
-        )
-
-
-def pd_invalid(errors: list[str]) -> dict:
-    return {"status": "invalid event", "message": "Event object is invalid", "errors": errors}
 
 
 class AlertmanagerView(SourceView):

@@ -167,9 +167,10 @@ def check_roster(data: Any) -> RosterPlan:
         Person.objects.filter(handle__in=wanted).values_list("handle", flat=True)
     )
     reachable = {
-        p.get("handle")
+        p["handle"]
         for p in people
-        if any(p.get(k) for k in ("phone", "email", "slack_user_id"))
+        if isinstance(p.get("handle"), str)
+        and any(p.get(k) for k in ("phone", "email", "slack_user_id"))
     }
     reachable |= set(
         Person.objects.filter(handle__in=wanted - set(file_handles))

@@ -131,7 +131,7 @@ def apply_roster(plan: RosterPlan) -> RosterChanges:
         people = {p.handle: p for p in Person.objects.filter(handle__in=handles)}
         for t in plan.teams:
             team, status = _upsert(Team, {"slug": t.slug}, t.fields)
-            want = sorted(people[h].pk for h in t.members)
+            want = sorted({people[h].pk for h in t.members})  # a set: a name twice is once
             if sorted(team.members.values_list("pk", flat=True)) != want:
                 team.members.set(want)
                 status = _status(status, True)

@@ -197,7 +197,10 @@ def test_pagerduty_nul_in_a_known_source_body_is_kept_without_the_routing_key(cl
 
     assert response.status_code == 400
     [error] = response.json()["errors"]
-    assert "NUL characters" in error
+    assert error == "payload.component: NUL characters (\\u0000) are not allowed in strings."
+    kept = RejectedMessage.objects.get()
+    assert kept.source == source  # read, so its routing_key named the sender
+    assert b"miso-secret-token" not in bytes(kept.raw_body)
     assert Event.objects.count() == 0
 
 

@@ -31,6 +31,10 @@ CASES = {
         "people:\n  - {handle: 123, name: A, timezone: UTC}\n",
         "people[0].handle: expected text, not 123",
     ),
+    "a handle that is a list, with a phone": (
+        "people:\n  - {handle: [a], name: A, timezone: UTC, phone: '+13125550101'}\n",
+        "people[0].handle: expected text, not ['a']",
+    ),
     "a member that is a number": (
         PERSON + "teams:\n  - {slug: t, name: T, members: [1, 2]}\n",
         "teams[0].members: expected a list of handles",
@@ -152,3 +156,13 @@ def test_a_contact_list_longer_than_its_positions_is_an_error(tmp_path):
 
     assert status == 1
     assert "people[0].contact: at most 32767 entries (this has 32768)" in err
+
+
+def test_a_member_named_twice_is_one_member_and_the_file_reloads_with_no_changes(tmp_path):
+    path = tmp_path / "roster.yaml"
+    path.write_text(PERSON + "teams:\n  - {slug: t, name: T, members: [a, a]}\n")
+
+    assert load(path)[0] == 0
+    status, out, _ = load(path)
+
+    assert (status, out.splitlines()[-1]) == (0, "no changes")
