@@ -71,7 +71,7 @@ def value_problem(field: Field, value: Any) -> str:
     if isinstance(field, CharField | TextField) and isinstance(value, str):
         return text_problem(value) or _too_long(field, value)
     if isinstance(field, IntegerField) and isinstance(value, int) and not field.is_relation:
-        low, high = BaseDatabaseOperations.integer_field_ranges[field.get_internal_type()]
+        low, high = integer_range(field)
         return "" if low <= value <= high else f"Must be a whole number from {low} to {high}."
     if isinstance(field, DecimalField) and isinstance(value, Decimal):
         if not value.is_finite():
@@ -87,6 +87,11 @@ def value_problem(field: Field, value: Any) -> str:
         path, why = problem
         return f"{path}: {why}" if path else why
     return ""
+
+
+def integer_range(field: Field) -> tuple[int, int]:
+    """What an integer column holds on every database Django supports."""
+    return BaseDatabaseOperations.integer_field_ranges[field.get_internal_type()]
 
 
 def _too_long(field: Field, value: str) -> str:

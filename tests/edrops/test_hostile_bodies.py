@@ -5,9 +5,12 @@ and PostgreSQL refuses what SQLite quietly keeps) or crashed reading the JSON; t
 """
 
 import json
+from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
+from edrops import services
 from edrops.api.body import MAX_DEPTH
 from edrops.models import Event, EventRevision, RejectedMessage
 from rosters.columns import column_errors, value_problem
@@ -50,7 +53,7 @@ def test_a_revision_past_what_the_column_holds_is_refused_naming_it(sender, revi
 
     [message] = assert_refused_naming(post(sender, body), "revision", body)
 
-    assert message == "Must be a whole number from 0 to 2147483647."
+    assert message == "Ensure this value is less than or equal to 2147483647."
 
 
 def test_the_largest_revision_the_column_holds_is_accepted(sender):
@@ -68,6 +71,26 @@ def test_a_revision_past_the_column_of_a_known_event_is_refused_too(sender):
     assert list(response.json()["errors"]) == ["revision"]
     assert Event.objects.get().revision == 1
     assert bytes(RejectedMessage.objects.get().raw_body) == body
+
+
+def test_ingest_itself_refuses_what_the_columns_cannot_hold_and_writes_nothing(source):
+    """For every caller, not only the API's serializers (whose limits are the columns' too)."""
+    data = services.EventInput(
+        external_id="X" * 256, summary="s", revision=2**31, body={"k": "\x00"}, mw=Decimal("1e12")
+    )
+
+    with pytest.raises(services.Unstorable) as refused:
+        services.ingest(source=source, data=data, now=timezone.now())
+
+    assert refused.value.errors == {
+        "external_id": ["At most 255 characters (this has 256)."],
+        "revision": ["Must be a whole number from 0 to 2147483647."],
+        "mw": ["Ensure that there are no more than 12 digits in total."],
+        "body": ["k: NUL characters (\\u0000) are not allowed in strings."],
+    }
+    assert Event.objects.count() == 0
+    source.refresh_from_db()
+    assert source.last_heartbeat_at is None  # not even a sign of life
 
 
 def test_mw_of_5000_digits_is_refused_naming_mw(sender):
