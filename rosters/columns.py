@@ -18,6 +18,7 @@ the same answer from every deployment.
 
 import math
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +27,7 @@ from django.core.validators import DecimalValidator
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import (
     CharField,
+    DateTimeField,
     DecimalField,
     Field,
     FloatField,
@@ -34,6 +36,8 @@ from django.db.models import (
     Model,
     TextField,
 )
+
+from rosters.validators import EARLIEST, LATEST, within_years
 
 # How deep a JSON column may nest objects and arrays. The API lets in less (edrops/api/body.py,
 # 32 per field); this is the backstop for anything else, with room for a wrapper around what
@@ -80,6 +84,13 @@ def value_problem(field: Field, value: Any) -> str:
             DecimalValidator(field.max_digits, field.decimal_places)(value)
         except ValidationError as e:
             return " ".join(e.messages)
+        return ""
+    if isinstance(field, DateTimeField) and isinstance(value, datetime):
+        # The column holds years 1 to 9999, but such a time can't be shown in every zone (a
+        # page read in Kiritimati, UTC+14, overflows past 9999-12-31 10:00 UTC): it would
+        # be accepted and then never sent.
+        if not within_years(value):
+            return f"Must be a time from {EARLIEST.year} to {LATEST.year}."
         return ""
     if isinstance(field, FloatField) and isinstance(value, float):
         return "" if math.isfinite(value) else "Must be a finite number."

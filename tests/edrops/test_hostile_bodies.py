@@ -13,8 +13,11 @@ from django.utils import timezone
 from edrops import services
 from edrops.api.body import MAX_DEPTH
 from edrops.models import Event, EventRevision, RejectedMessage
+from notifications.models import Notification
 from rosters.columns import column_errors, value_problem
 from tests.edrops.conftest import MISO
+from tests.factories import PersonFactory
+from tests.fakes.queue import run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -297,3 +300,49 @@ def test_json_columns_refuse_what_postgresql_cannot_read_back():
     [too_deep] = column_errors(Event, {"details": {"d": deep}})["details"]
     assert "nested more than 64 deep" in too_deep
     assert column_errors(Event, {"details": {"f": float("nan")}})
+
+
+# --- Times a page can be written with ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("respond_by", "9999-12-31T23:59:59+00:00"),
+        ("respond_by", "0001-01-01T00:00:00+00:00"),
+        ("starts_at", "9999-12-31T23:59:59+05:00"),
+        ("ends_at", "2200-01-01T00:00:00Z"),
+    ],
+)
+def test_a_time_outside_1970_to_2200_is_refused_naming_it(sender, field, value):
+    """Stored, such a time was accepted (202) and then the page for it could not be written
+    in a zone like UTC+14: the worker failed on every attempt and nobody was paged."""
+    body = native(**{field: value})
+
+    [message] = assert_refused_naming(post(sender, body), field, body)
+
+    assert message == "Must be a time from 1970 to 2200."
+
+
+def test_alertmanager_ends_at_in_the_year_9999_is_refused_naming_alerts(sender):
+    body = json.dumps(alertmanager(alert("a1", endsAt="9999-12-31T23:59:59Z"))).encode()
+
+    response = post(sender, body, url=AM_URL)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": {"alerts": [{"ends_at": ["Must be a time from 1970 to 2200."]}]}
+    }
+
+
+def test_a_page_for_a_time_near_the_limit_goes_out_in_any_zone(sender, team):
+    far_east = PersonFactory(handle="kiri", phone="+6867500000", timezone="Pacific/Kiritimati")
+    team.members.add(far_east)
+
+    response = post(
+        sender, native(respond_by="2199-12-31T23:59:59Z", starts_at="1970-01-01T00:00Z")
+    )
+    run_queued_tasks()
+
+    assert response.status_code == 202
+    assert Notification.objects.filter(person=far_east).exclude(state="pending").exists()
