@@ -10,7 +10,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from edrops.api.serializers import NativeEventIn
+from edrops.api.serializers import NativeEventIn, column
 from edrops.models import Integration, SenderStatus, Severity
 from edrops.services import EventInput
 
@@ -56,7 +56,7 @@ PAGERDUTY_SEVERITY = {
 
 
 class PagerDutyPayloadIn(serializers.Serializer):
-    summary = serializers.CharField(max_length=1024)
+    summary = serializers.CharField(max_length=column("summary").max_length)
     source = serializers.CharField(max_length=255)
     severity = serializers.ChoiceField(choices=list(PAGERDUTY_SEVERITY))
     timestamp = serializers.DateTimeField(required=False)
@@ -74,7 +74,7 @@ class PagerDutyPayloadIn(serializers.Serializer):
 class PagerDutyEventIn(serializers.Serializer):
     routing_key = serializers.CharField(max_length=255)
     event_action = serializers.ChoiceField(choices=["trigger", "acknowledge", "resolve"])
-    dedup_key = serializers.CharField(max_length=255, required=False)
+    dedup_key = serializers.CharField(max_length=column("external_id").max_length, required=False)
     payload = PagerDutyPayloadIn(required=False)
     links = serializers.ListField(child=serializers.DictField(), required=False)
     images = serializers.ListField(child=serializers.DictField(), required=False)
@@ -180,7 +180,7 @@ class AlertIn(serializers.Serializer):
     startsAt = serializers.DateTimeField(required=False)
     endsAt = serializers.CharField(required=False, allow_blank=True)
     generatorURL = serializers.CharField(required=False, allow_blank=True)
-    fingerprint = serializers.CharField(max_length=255)
+    fingerprint = serializers.CharField(max_length=column("external_id").max_length)
 
     def validate_endsAt(self, value: str):
         if not value or value.startswith(NOT_ENDED_PREFIX):
