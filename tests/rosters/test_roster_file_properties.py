@@ -176,7 +176,10 @@ def roster_files(*, wild: bool):
     )
 
 
-rosters = st.one_of(roster_files(wild=True), roster_files(wild=False), anything)
+# Deferred: its repr (which Hypothesis may print) stays one line instead of 47 kB.
+rosters = st.deferred(
+    lambda: st.one_of(roster_files(wild=True), roster_files(wild=False), anything)
+)
 
 
 def load(path) -> tuple[int, str, str]:
