@@ -8,8 +8,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db.models import Model
 
-from rosters.columns import text_problem
+from rosters.columns import column_errors, text_problem
 from rosters.validators import EARLIEST, LATEST, parse_duration, within_years
 
 # The longest list the roster keeps in order: positions are small integers.
@@ -32,6 +33,14 @@ class Checker:
 
     def warn(self, path: str, message: str) -> None:
         self.warnings.append(f"{path}: {message}")
+
+    def fits(self, model: type[Model], fields: dict[str, Any], path: str) -> bool:
+        """Whether every value fits its column (an email longer than 254 characters passes
+        the email check); each one that doesn't is an error at its path."""
+        errors = column_errors(model, fields)
+        for name, messages in errors.items():
+            self.error(_join(path, name), " ".join(messages))
+        return not errors
 
     def keys(self, raw: dict, allowed: Iterable[str], path: str) -> None:
         """Unknown keys are usually typos (`shfit:`); silently ignoring them would load a

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from rosters.columns import column_errors, text_problem
+from rosters.columns import text_problem
 from rosters.models import (
     DEFAULT_ACK_SLA,
     Channel,
@@ -243,20 +243,11 @@ def _check_person(c: Checker, raw: dict, path: str) -> PersonPlan | None:
             after = c.duration(rule, "after", rpath, default=timedelta(0))
             if channel and after is not None:
                 contact.append((channel, after))
-    if not _fit_columns(c, Person, fields, path):
+    if not c.fits(Person, fields, path):
         return None
     if handle is None or None in (fields["name"], fields["timezone"]):
         return None
     return PersonPlan(handle=handle, fields=fields, contact=contact)
-
-
-def _fit_columns(c: Checker, model: type, fields: dict[str, Any], path: str) -> bool:
-    """Whether every value fits its column (an email longer than 254 characters passes the
-    email check); each one that doesn't is an error at its path."""
-    errors = column_errors(model, fields)
-    for name, messages in errors.items():
-        c.error(f"{path}.{name}", " ".join(messages))
-    return not errors
 
 
 def _working_hours(value: str) -> tuple[time, time]:
@@ -359,7 +350,7 @@ def _check_team(
             if plan.rotations is not None
             else set(rotation_zones),
         )
-    if not _fit_columns(c, Team, fields, path):
+    if not c.fits(Team, fields, path):
         return None
     return plan if slug and fields["name"] else None
 
