@@ -56,6 +56,7 @@ def tick(now: datetime) -> TickReport:
     report.enqueued["notifications"] = notifications.enqueue_due(now=now)
     report.enqueued["silence_alarms"] = services.raise_silence_alarms(now=now)
     report.enqueued["dead_mans_switch"] = services.ping_dead_mans_switch(now=now)
+    report.enqueued["rejected_pruned"] = services.prune_rejected(now=now)
     upcoming = [
         selectors.next_step_due(after=now),
         notification_selectors.next_due(after=now),

@@ -170,6 +170,8 @@ LIVENESS_TIMEOUT = env.float("LIVENESS_TIMEOUT", default=30.0)
 # EDROPS_HEARTBEAT_INTERVAL seconds while a worker is alive (empty: off). See README.
 EDROPS_HEARTBEAT_URL = env("EDROPS_HEARTBEAT_URL", default="")
 EDROPS_HEARTBEAT_INTERVAL = env.float("EDROPS_HEARTBEAT_INTERVAL", default=60.0)
+# Seconds a rejected message is kept (the clock prunes older ones; 0 keeps them forever).
+REJECTED_RETENTION = env.float("REJECTED_RETENTION", default=30 * 24 * 3600.0)
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

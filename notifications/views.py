@@ -3,6 +3,7 @@ verify, parse, and call services."""
 
 import functools
 import json
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -88,27 +89,42 @@ def slack_interactive(request: HttpRequest) -> HttpResponse:
         return HttpResponseForbidden("invalid Slack signature")
     try:
         payload = json.loads(request.POST.get("payload", ""))
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON, too deep, a number too long to read
         return HttpResponse("payload is not JSON", status=400)
+    if not isinstance(payload, dict):
+        return HttpResponse("payload is not a JSON object", status=400)
     if payload.get("type") != "block_actions":
         return HttpResponse(status=200)
-    container = payload.get("container", {})
+    # Signed, so Slack's; still read defensively: a missing or odd key is an empty string.
+    container = _object(payload, "container")
     message = SlackMessage.objects.filter(
-        channel=container.get("channel_id") or payload.get("channel", {}).get("id", ""),
-        ts=container.get("message_ts") or payload.get("message", {}).get("ts", ""),
+        channel=_text(container, "channel_id") or _text(_object(payload, "channel"), "id"),
+        ts=_text(container, "message_ts") or _text(_object(payload, "message"), "ts"),
     ).first()
-    for action in payload.get("actions", []):
-        if action.get("action_id") not in ("acknowledge", "acknowledge_all"):
+    actions = payload.get("actions")
+    for action in actions if isinstance(actions, list) else []:
+        action_id = _text(action, "action_id")
+        if action_id not in ("acknowledge", "acknowledge_all"):
             continue
         services.record_reply(
             channel=Channel.SLACK,
-            sender=payload.get("user", {}).get("id", ""),
-            text=action.get("value", ""),
-            action=action["action_id"],
+            sender=_text(_object(payload, "user"), "id"),
+            text=_text(action, "value"),
+            action=action_id,
             notification=message.notification if message else None,
             raw=payload,
         )
     return HttpResponse(status=200)
+
+
+def _object(data: Any, key: str) -> dict:
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def _text(data: Any, key: str) -> str:
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 @login_required

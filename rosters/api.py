@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from rosters.models import Team
 from rosters.selectors import on_call
+from rosters.validators import EARLIEST, LATEST, within_years
 
 
 class OnCallEntrySerializer(serializers.Serializer):
@@ -43,7 +44,7 @@ def parse_at(value: str | None):
         at = parse_datetime(value.strip().replace(" ", "+", 1) if "T" in value else value)
     except ValueError:
         at = None
-    if at is None or at.tzinfo is None:
+    if at is None or at.tzinfo is None or not within_years(at):
         return None
     return at
 
@@ -68,7 +69,8 @@ class TeamOnCallView(APIView):
                 {
                     "errors": {
                         "at": [
-                            "Give an ISO 8601 time with an offset, e.g. 2026-11-01T03:00:00-06:00."
+                            "Give an ISO 8601 time with an offset, e.g. 2026-11-01T03:00:00-06:00, "
+                            f"from {EARLIEST.year} to {LATEST.year}."
                         ]
                     }
                 },

@@ -4,7 +4,7 @@ import re
 import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 import phonenumbers
@@ -55,12 +55,29 @@ def normalize_phone(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# The years rosters reason about. A rotation or override outside them is a typo, and near the
+# ends of what a datetime holds (years 1 and 9999) the arithmetic of handoffs overflows.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def within_years(value: datetime) -> bool:
+    """Whether `value` (aware, or a naive wall-clock time) is in EARLIEST..LATEST."""
+    if value.tzinfo is None:
+        return EARLIEST.year <= value.year < LATEST.year
+    return EARLIEST <= value < LATEST
+
+
 DURATION_RE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# No shift, wait, SLA or heartbeat is longer; a longer one is a typo, and far longer ones don't
+# fit a timedelta or a duration column (SQLite keeps microseconds in 64 bits).
+MAX_DURATION = timedelta(weeks=52)
 
 
 def parse_duration(value: str) -> timedelta:
-    """'90s', '2m', '12h', '1d', '1w' -> timedelta (API.md §6). One number, one unit."""
+    """'90s', '2m', '12h', '1d', '1w' -> timedelta (API.md §6). One number, one unit, at most
+    52 weeks."""
     match = DURATION_RE.match(value) if isinstance(value, str) else None
     if not match:
         raise ValidationError(
@@ -69,7 +86,15 @@ def parse_duration(value: str) -> timedelta:
             params={"value": value},
             code="invalid_duration",
         )
-    return timedelta(seconds=int(match[1]) * DURATION_UNITS[match[2]])
+    # Judged by its digits first: int() refuses more than 4,300 of them.
+    digits, unit = match[1].lstrip("0"), DURATION_UNITS[match[2]]
+    if len(digits) > 12 or int(digits or 0) * unit > MAX_DURATION.total_seconds():
+        raise ValidationError(
+            "%(value)r is longer than a duration may be (at most 52w).",
+            params={"value": value.strip()[:40]},
+            code="duration_too_long",
+        )
+    return timedelta(seconds=int(digits or 0) * unit)
 
 
 def format_duration(value: timedelta) -> str:

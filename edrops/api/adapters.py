@@ -10,7 +10,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from edrops.api.serializers import NativeEventIn
+from edrops.api.serializers import NativeEventIn, column
 from edrops.models import Integration, SenderStatus, Severity
 from edrops.services import EventInput
 
@@ -56,7 +56,7 @@ PAGERDUTY_SEVERITY = {
 
 
 class PagerDutyPayloadIn(serializers.Serializer):
-    summary = serializers.CharField(max_length=1024)
+    summary = serializers.CharField(max_length=column("summary").max_length)
     source = serializers.CharField(max_length=255)
     severity = serializers.ChoiceField(choices=list(PAGERDUTY_SEVERITY))
     timestamp = serializers.DateTimeField(required=False)
@@ -74,7 +74,7 @@ class PagerDutyPayloadIn(serializers.Serializer):
 class PagerDutyEventIn(serializers.Serializer):
     routing_key = serializers.CharField(max_length=255)
     event_action = serializers.ChoiceField(choices=["trigger", "acknowledge", "resolve"])
-    dedup_key = serializers.CharField(max_length=255, required=False)
+    dedup_key = serializers.CharField(max_length=column("external_id").max_length, required=False)
     payload = PagerDutyPayloadIn(required=False)
     links = serializers.ListField(child=serializers.DictField(), required=False)
     images = serializers.ListField(child=serializers.DictField(), required=False)
@@ -163,6 +163,9 @@ ALERTMANAGER_SEVERITY = {
     "low": Severity.LOW,
     "info": Severity.LOW,
 }
+# One request's alerts are one page each: 1,000 is far past any real group, and a 512 KiB
+# body could otherwise carry some 10,000 (Alertmanager's webhook_config `max_alerts` caps it).
+MAX_ALERTS = 1000
 # Alertmanager's "not ended" (Go's zero time). Never convert it: year 1 in a zone west of UTC
 # is before the first representable datetime.
 NOT_ENDED_PREFIX = "0001-01-01"
@@ -177,7 +180,7 @@ class AlertIn(serializers.Serializer):
     startsAt = serializers.DateTimeField(required=False)
     endsAt = serializers.CharField(required=False, allow_blank=True)
     generatorURL = serializers.CharField(required=False, allow_blank=True)
-    fingerprint = serializers.CharField(max_length=255)
+    fingerprint = serializers.CharField(max_length=column("external_id").max_length)
 
     def validate_endsAt(self, value: str):
         if not value or value.startswith(NOT_ENDED_PREFIX):
@@ -196,6 +199,15 @@ class AlertmanagerIn(serializers.Serializer):
 
 def alertmanager_events(*, body: dict[str, Any]) -> list[EventInput] | dict:
     """One EventInput per alert (keyed by fingerprint), or the field errors."""
+    alerts = body.get("alerts")
+    if isinstance(alerts, list) and len(alerts) > MAX_ALERTS:
+        # Before validating them: 10,000 alerts take a while to validate only to be refused.
+        return {
+            "alerts": [
+                f"At most {MAX_ALERTS} alerts in one request; this one has {len(alerts)}. "
+                "Set max_alerts in the receiver's webhook_config."
+            ]
+        }
     serializer = AlertmanagerIn(data=body)
     if not serializer.is_valid():
         return serializer.errors

@@ -76,11 +76,37 @@ class IsPerson(BasePermission):
         )
 
 
+class CountsUnauthenticated:
+    """For a source's endpoints (APIView mixin): a request without a valid source token is
+    counted and logged (services.count_unauthenticated), and its body is never read or kept."""
+
+    def is_ingest(self, request) -> bool:
+        return True
+
+    def handle_exception(self, exc):
+        refused = exceptions.NotAuthenticated | exceptions.AuthenticationFailed
+        if isinstance(exc, refused) and self.is_ingest(self.request):
+            unauthenticated(self.request)
+        return super().handle_exception(exc)
+
+
+def unauthenticated(request) -> None:
+    services.count_unauthenticated(
+        endpoint=request.path, remote_addr=request.META.get("REMOTE_ADDR", "")
+    )
+
+
 class SourceRateThrottle(BaseThrottle):
-    """The source's own events-per-minute limit, kept in the database (see rate_limit.py)."""
+    """The source's own events-per-minute limit, kept in the database (see rate_limit.py).
+    `cost` events at once (1 a request, unless the view counts them itself)."""
+
+    def __init__(self, cost: int = 1):
+        self.cost = cost
 
     def allow_request(self, request, view) -> bool:
-        decision = services.take_rate_limit_slot(source=request.auth, now=timezone.now())
+        decision = services.take_rate_limit_slot(
+            source=request.auth, now=timezone.now(), cost=self.cost
+        )
         self.retry_after = decision.retry_after
         return decision.allowed
 

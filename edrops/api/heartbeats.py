@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from edrops import services
-from edrops.api.authentication import IsSource, SourceTokenAuthentication
+from edrops.api.authentication import CountsUnauthenticated, IsSource, SourceTokenAuthentication
 
 
 class HeartbeatOut(serializers.Serializer):
@@ -20,7 +20,7 @@ class HeartbeatOut(serializers.Serializer):
     last_heartbeat_at = serializers.DateTimeField(source="source.last_heartbeat_at")
 
 
-class HeartbeatView(APIView):
+class HeartbeatView(CountsUnauthenticated, APIView):
     """Records life; any body is ignored, so a `curl` or a cron `wget` will do.
 
     Not rate-limited: the events limit is a database write per request, costlier than what it

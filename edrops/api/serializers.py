@@ -7,6 +7,7 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from edrops import selectors
 from edrops.models import Event, SenderStatus, Severity
+from rosters.columns import integer_range
 from rosters.models import Team
 
 
@@ -42,23 +43,39 @@ class BodyCharField(serializers.CharField):
         ]
 
 
-class NativeEventIn(HotPathSerializer):
-    """POST /api/v1/events. Absent optional fields keep their value on a revision."""
+def column(name: str):
+    """The Event field whose column a native field is written to: its limits are the API's."""
+    return Event._meta.get_field(name)
 
-    external_id = BodyCharField(max_length=255)
-    revision = serializers.IntegerField(min_value=0, default=0)
+
+class NativeEventIn(HotPathSerializer):
+    """POST /api/v1/events. Absent optional fields keep their value on a revision. Limits are
+    the columns' own (rosters/columns.py checks them again before the insert)."""
+
+    external_id = BodyCharField(max_length=column("external_id").max_length)
+    revision = serializers.IntegerField(
+        min_value=0, max_value=integer_range(column("revision"))[1], default=0
+    )
     status = serializers.ChoiceField(choices=SenderStatus.choices, default=SenderStatus.ACTIVE)
-    summary = BodyCharField(min_length=1, max_length=1024)
+    summary = BodyCharField(min_length=1, max_length=column("summary").max_length)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
-    market = BodyCharField(max_length=64, required=False, allow_blank=True)
-    program = BodyCharField(max_length=64, required=False, allow_blank=True)
+    market = BodyCharField(max_length=column("market").max_length, required=False, allow_blank=True)
+    program = BodyCharField(
+        max_length=column("program").max_length, required=False, allow_blank=True
+    )
     starts_at = serializers.DateTimeField(required=False, allow_null=True)
     ends_at = serializers.DateTimeField(required=False, allow_null=True)
     respond_by = serializers.DateTimeField(required=False, allow_null=True)
     mw = serializers.DecimalField(
-        max_digits=12, decimal_places=3, min_value=0, required=False, allow_null=True
+        max_digits=column("mw").max_digits,
+        decimal_places=column("mw").decimal_places,
+        min_value=0,
+        required=False,
+        allow_null=True,
     )
-    location = BodyCharField(max_length=255, required=False, allow_blank=True)
+    location = BodyCharField(
+        max_length=column("location").max_length, required=False, allow_blank=True
+    )
     resources = serializers.ListField(
         child=BodyCharField(max_length=255), required=False, max_length=1000
     )

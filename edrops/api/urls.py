@@ -1,6 +1,6 @@
 from django.urls import path
 
-from edrops.api import heartbeats, views
+from edrops.api import heartbeats, pagerduty, views
 
 urlpatterns = [
     path("api/v1/events", views.EventsView.as_view(), name="events"),
@@ -15,7 +15,7 @@ urlpatterns = [
     ),
     path(
         "api/v1/integrations/pagerduty/v2/enqueue",
-        views.PagerDutyEnqueueView.as_view(),
+        pagerduty.PagerDutyEnqueueView.as_view(),
         name="pagerduty-enqueue",
     ),
     path(

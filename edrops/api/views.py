@@ -9,7 +9,7 @@ from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import Throttled
 from rest_framework.generics import ListAPIView
-from rest_framework.permissions import AllowAny, IsAdminUser
+from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from edrops import selectors, services
 from edrops.api import adapters, schema
 from edrops.api.authentication import (
+    CountsUnauthenticated,
     IsPerson,
     IsSource,
     SourceRateThrottle,
@@ -34,12 +35,14 @@ from edrops.models import Source
 from rosters.models import Person
 
 
-def rejected(request, *, source: Source | None, body: bytes, errors, reply=None) -> Response:
-    """400, after keeping the message for a human."""
+def rejected(
+    request, *, source: Source | None, errors, body: bytes | None = None, reply=None
+) -> Response:
+    """400, after keeping the message (`body`: the request's own unless given) for a human."""
     services.reject(
         source=source,
         endpoint=request.path,
-        body=body,
+        body=request.body if body is None else body,
         content_type=request.META.get("CONTENT_TYPE", ""),
         errors=errors,
         now=timezone.now(),
@@ -47,31 +50,35 @@ def rejected(request, *, source: Source | None, body: bytes, errors, reply=None)
     return Response(reply or {"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
 
 
-def adapted(request, adapter) -> tuple[Any, Response | None]:
-    """The source's body turned into our input by `adapter` (which answers field errors as a
-    dict), or the 400 that keeps the body as a rejected message."""
-    body = raw_body(request)
+def adapted(request, adapter) -> tuple[Any, Any]:
+    """(input, None): the source's body turned into our input by `adapter` (which answers
+    field errors as a dict); or (None, errors) when the body can't be read or adapted."""
     try:
-        data = json_object(body)
+        data = json_object(raw_body(request))
     except NotAJsonObject as e:
-        return None, rejected(request, source=request.auth, body=body, errors={"body": [str(e)]})
+        return None, e.errors
     result = adapter(body=data)
-    if isinstance(result, dict):
-        return None, rejected(request, source=request.auth, body=body, errors=result)
-    return result, None
+    return (None, result) if isinstance(result, dict) else (result, None)
 
 
-class SourceView(APIView):
+class SourceView(CountsUnauthenticated, APIView):
     """An integration's endpoint: Bearer source token, the source's rate limit."""
 
     authentication_classes = [SourceTokenAuthentication]
     permission_classes = [IsSource]
     throttle_classes = [SourceRateThrottle]
 
-    def throttled(self, request, wait):
-        raise Throttled(
-            wait, detail=f"Over this source's limit of {request.auth.rate_limit} events a minute."
-        )
+    def throttled(self, request, wait, cost: int = 1):
+        detail = f"Over this source's limit of {request.auth.rate_limit} events a minute."
+        if cost > 1:
+            detail = f"{detail[:-1]}: this request carries {cost} of them."
+        raise Throttled(wait, detail=detail)
+
+    def take_slots(self, request, *, cost: int) -> None:
+        """`cost` events of the source's rate limit, all or none: else 429."""
+        throttle = SourceRateThrottle(cost=cost)
+        if not throttle.allow_request(request, self):
+            self.throttled(request, throttle.wait(), cost=cost)
 
 
 class EventsView(SourceView):
@@ -93,6 +100,9 @@ class EventsView(SourceView):
     def get_throttles(self):
         return super().get_throttles() if self.reporting else []
 
+    def is_ingest(self, request) -> bool:
+        return self.reporting
+
     @extend_schema(
         operation_id="report_event",
         request=schema.NATIVE_REQUEST,
@@ -101,10 +111,13 @@ class EventsView(SourceView):
     )
     def post(self, request):
         source = request.auth
-        event_input, refusal = adapted(request, adapters.native_event)
-        if refusal:
-            return refusal
-        result = services.ingest(source=source, data=event_input, now=timezone.now())
+        event_input, errors = adapted(request, adapters.native_event)
+        if errors:
+            return rejected(request, source=source, errors=errors)
+        try:
+            result = services.ingest(source=source, data=event_input, now=timezone.now())
+        except services.Unstorable as e:
+            return rejected(request, source=source, errors=e.errors)
         return Response(
             IngestReplyOut(result).data,
             status=status.HTTP_202_ACCEPTED if result.changed else status.HTTP_200_OK,
@@ -175,74 +188,12 @@ class ResolveView(EventActionView):
     perform = staticmethod(services.resolve)
 
 
-class PagerDutyEnqueueView(APIView):
-    """PagerDuty Events API v2. The token is the body's `routing_key`, so authentication and
-    the rate limit come after reading the body."""
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        operation_id="pagerduty_enqueue",
-        request=adapters.PagerDutyEventIn,
-        responses=schema.PAGERDUTY_RESPONSES,
-        examples=schema.PAGERDUTY_EXAMPLES,
-    )
-    def post(self, request):
-        body = raw_body(request)
-        try:
-            data = json_object(body)
-        except NotAJsonObject as e:
-            return rejected(
-                request, source=None, body=body, errors=[str(e)], reply=pd_invalid([str(e)])
-            )
-        routing_key = data.get("routing_key")
-        if not isinstance(routing_key, str) or not routing_key:
-            errors = ["routing_key: This field is required."]
-            return rejected(
-                request, source=None, body=body, errors=errors, reply=pd_invalid(errors)
-            )
-        source = selectors.source_for_token(token=routing_key)
-        if source is None:
-            return Response(
-                {"status": "unauthorized", "message": "Unknown routing_key.", "errors": []},
-                status=status.HTTP_401_UNAUTHORIZED,
-                headers={"WWW-Authenticate": 'Bearer realm="edrops sources"'},
-            )
-        request.auth = source
-        throttle = SourceRateThrottle()
-        if not throttle.allow_request(request, self):
-            self.throttled(request, throttle.wait())
-
-        message = adapters.pagerduty_message(body=data)
-        if isinstance(message, list):
-            # Keep the message, not the source's credential.
-            body = body.replace(routing_key.encode(), b"<routing_key>")
-            return rejected(
-                request, source=source, body=body, errors=message, reply=pd_invalid(message)
-            )
-        now = timezone.now()
-        if isinstance(message, adapters.PagerDutyAction):
-            event = source.events.filter(external_id=message.dedup_key).first()
-            # Like PagerDuty: acknowledging or resolving an unknown dedup_key is not an error.
-            if event is not None:
-                act = services.acknowledge if message.action == "acknowledge" else services.resolve
-                act(event=event, by=None, source=source, via="api", at=now)
-            dedup_key = message.dedup_key
-        else:
-            dedup_key = services.ingest(source=source, data=message, now=now).event.dedup_key
-        return Response(
-            {"status": "success", "message": "Event processed", "dedup_key": dedup_key},
-            status=status.HTTP_202_ACCEPTED,
-        )
-
-
-def pd_invalid(errors: list[str]) -> dict:
-    return {"status": "invalid event", "message": "Event object is invalid", "errors": errors}
-
-
 class AlertmanagerView(SourceView):
-    """Prometheus Alertmanager webhook (version 4): one event per alert fingerprint."""
+    """Prometheus Alertmanager webhook (version 4): one event per alert fingerprint. Each alert
+    counts against the source's rate limit, so the limit is taken once they are counted."""
+
+    def get_throttles(self):
+        return []
 
     @extend_schema(
         operation_id="alertmanager_webhook",
@@ -252,11 +203,15 @@ class AlertmanagerView(SourceView):
     )
     def post(self, request):
         source = request.auth
-        inputs, refusal = adapted(request, adapters.alertmanager_events)
-        if refusal:
-            return refusal
-        now = timezone.now()
-        results = [services.ingest(source=source, data=one, now=now) for one in inputs]
+        inputs, errors = adapted(request, adapters.alertmanager_events)
+        # All of its alerts or nothing; a body we reject counts as one, like any other.
+        self.take_slots(request, cost=len(inputs) if inputs else 1)
+        if errors:
+            return rejected(request, source=source, errors=errors)
+        try:
+            results = services.ingest_all(source=source, inputs=inputs, now=timezone.now())
+        except services.Unstorable as e:
+            return rejected(request, source=source, errors={"alerts": e.errors})
         changed = any(result.changed for result in results)
         return Response(
             {"events": IngestReplyOut(results, many=True).data},

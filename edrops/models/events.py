@@ -245,7 +245,11 @@ class RejectedMessage(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
-        indexes = [models.Index(fields=["source", "-received_at"], name="rejected_by_source")]
+        indexes = [
+            models.Index(fields=["source", "-received_at"], name="rejected_by_source"),
+            # The newest-first list, and the clock's prune of the oldest.
+            models.Index(fields=["received_at"], name="rejected_received_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.source or '?'} at {self.received_at:%Y-%m-%d %H:%M:%S}"

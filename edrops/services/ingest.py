@@ -5,9 +5,12 @@ escalation step: the ORM broker keeps the task in the same database, so a 2xx me
 and the work to page someone are both committed, or neither is.
 """
 
+import dataclasses
+import functools
 import hashlib
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -20,6 +23,7 @@ from edrops.db import insert_unless_exists
 from edrops.models import Event, EventRevision, Integration, SenderStatus, Source, TimelineEntry
 from edrops.services import escalation
 from edrops.services.life import record_life
+from rosters.columns import Unstorable, column_errors
 from rosters.models import Team
 from rosters.selectors import ack_sla
 
@@ -86,13 +90,46 @@ _REVISABLE = (
 )
 
 
+@functools.cache
+def _event_columns() -> tuple[str, ...]:
+    """The EventInput fields that are Event columns of the same name (a new one is checked too)."""
+    columns = {f.name for f in Event._meta.concrete_fields}
+    return tuple(f.name for f in dataclasses.fields(EventInput) if f.name in columns)
+
+
+def input_errors(*, data: EventInput) -> dict[str, list[str]]:
+    """What in `data` the event's columns can't hold, by field (a revision past 2**31 - 1, 5,000
+    digits of MW, ...): checked before the one-statement insert, which bypasses the model."""
+    values = {name: getattr(data, name) for name in _event_columns()}
+    return {**column_errors(Event, values), **column_errors(EventRevision, {"body": data.body})}
+
+
 def ingest(*, source: Source, data: EventInput, now: datetime) -> IngestResult:
     """Upsert the event `(source, data.external_id)`.
 
     New: create it, its revision and `received` entry, and (unless it arrives closed) its first
     escalation step's task, all or nothing. A higher revision: update it under a row lock;
     `cancelled`/`completed` closes it, an opening status re-opens a closed one (and pages
-    again). The same or a lower revision: nothing changes (`changed=False`)."""
+    again). The same or a lower revision: nothing changes (`changed=False`).
+
+    Raises Unstorable (nothing written) when a value is more than its column holds."""
+    if errors := input_errors(data=data):
+        raise Unstorable(errors)
+    return _ingest(source=source, data=data, now=now)
+
+
+def ingest_all(
+    *, source: Source, inputs: Sequence[EventInput], now: datetime
+) -> list[IngestResult]:
+    """Each of `inputs` in turn, after checking all of them: Unstorable (with one dict of
+    errors per input, empty for the good ones) before anything is written."""
+    errors = [input_errors(data=data) for data in inputs]
+    if any(errors):
+        raise Unstorable(errors)
+    return [_ingest(source=source, data=data, now=now) for data in inputs]
+
+
+def _ingest(*, source: Source, data: EventInput, now: datetime) -> IngestResult:
     if source.events_count_as_life and data.integration != Integration.EDROPS:
         record_life(source=source, now=now)  # the sender is alive (our own alarms are not)
     event = _create(source=source, data=data, now=now)

@@ -4,6 +4,9 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
+
+from edrops import metrics
 from edrops.models import Event, Integration, RejectedMessage, Severity, Source
 from edrops.services.ingest import EventInput, ingest
 
@@ -12,6 +15,14 @@ logger = logging.getLogger(__name__)
 BAD_MESSAGES_EXTERNAL_ID = "edrops:rejected-messages"
 BAD_MESSAGES_THRESHOLD = 3
 BAD_MESSAGES_WINDOW = timedelta(minutes=10)
+
+# Pruning needs no second's precision: each clock looks once a minute.
+PRUNE_EVERY = timedelta(minutes=1)
+# Deleted a batch at a time, each its own short statement, so a big backlog (the first prune
+# after a flood, or after REJECTED_RETENTION was shortened) never holds a long lock; at most
+# PRUNE_BATCHES a minute, so the tick stays short and the rest goes in the minutes after.
+PRUNE_BATCH = 1000
+PRUNE_BATCHES = 10
 
 
 def reject(
@@ -37,6 +48,14 @@ def reject(
     if source is not None:
         raise_bad_messages_alarm_if_due(source=source, now=now)
     return rejected
+
+
+def count_unauthenticated(*, endpoint: str, remote_addr: str) -> None:
+    """A body from a sender we don't know (no token, an unknown one, no routing_key) is not
+    kept: anyone could fill the disk with them. One log line, without the body, and a counter
+    say that it happened."""
+    metrics.INGEST_UNAUTHENTICATED.labels(endpoint=endpoint).inc()
+    logger.warning("unauthenticated request to %s from %s; body not kept", endpoint, remote_addr)
 
 
 def raise_bad_messages_alarm_if_due(*, source: Source, now: datetime) -> Event | None:
@@ -69,3 +88,36 @@ def raise_bad_messages_alarm_if_due(*, source: Source, now: datetime) -> Event |
         now=now,
     )
     return result.event
+
+
+class _Pruning:
+    """Per clock process: when rejected messages are next looked at."""
+
+    next_at: datetime | None = None
+
+
+_pruning = _Pruning()
+
+
+def prune_rejected(*, now: datetime) -> int:
+    """Delete rejected messages older than REJECTED_RETENTION seconds (0: keep them forever),
+    at most once a minute per clock; returns how many went. Costs the tick a comparison most
+    seconds, and once a minute an indexed read of the oldest."""
+    retention = settings.REJECTED_RETENTION
+    if not retention or (_pruning.next_at is not None and now < _pruning.next_at):
+        return 0
+    _pruning.next_at = now + PRUNE_EVERY
+    expired = RejectedMessage.objects.filter(received_at__lt=now - timedelta(seconds=retention))
+    deleted = 0
+    for _ in range(PRUNE_BATCHES):
+        batch = list(expired.order_by("received_at").values_list("pk", flat=True)[:PRUNE_BATCH])
+        if not batch:
+            break
+        deleted += RejectedMessage.objects.filter(pk__in=batch).delete()[0]
+        if len(batch) < PRUNE_BATCH:
+            break
+    if deleted:
+        logger.info(
+            "pruned %d rejected messages older than %s", deleted, now - timedelta(seconds=retention)
+        )
+    return deleted

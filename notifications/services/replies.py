@@ -11,6 +11,7 @@ from django_q.tasks import async_task
 from notifications import queue
 from notifications.models import Channel, InboundReply, Notification
 from notifications.services.common import failed_for_good, log
+from rosters.columns import fit_json, fit_text
 from rosters.models import Person
 
 State = Notification.State
@@ -60,19 +61,6 @@ def record_twilio_status(*, notification_id: int, params: Mapping[str, str]) -> 
     return ""
 
 
-def storable(value: Any) -> Any:
-    """`value` (a string, or JSON of them) as any database stores it: PostgreSQL refuses NUL in
-    text and JSON, and no database takes a lone surrogate (JSON can carry both). A reply is
-    kept whatever its bytes; what can't be stored becomes U+FFFD."""
-    if isinstance(value, str):
-        return value.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
-    if isinstance(value, dict):
-        return {storable(k): storable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [storable(v) for v in value]
-    return value
-
-
 def _person(channel: str, sender: str) -> Person | None:
     if not sender:
         return None
@@ -92,7 +80,14 @@ def record_reply(
     notification: Notification | None = None,
 ) -> InboundReply:
     """Store a reply and hand it upward: settings.NOTIFICATIONS_REPLY_TASK is queued with the
-    reply's id in the same transaction (the engine decides what it means)."""
+    reply's id in the same transaction (the engine decides what it means).
+
+    What the provider sent is stored as far as the columns hold it (a sender longer than any
+    phone number or Slack id, a NUL in a text): a callback is never refused for it, and such a
+    sender is nobody on the roster anyway."""
+    field = InboundReply._meta.get_field
+    sender, text = fit_text(field("sender"), sender), fit_text(field("text"), text)
+    action = fit_text(field("action"), action)
     # On Slack the clicker may be anyone in the team channel, so the sender decides who it was.
     person = _person(channel, sender)
     if person is None and notification is not None and channel == Channel.VOICE:
@@ -101,11 +96,11 @@ def record_reply(
         channel=channel,
         person=person,
         notification=notification,
-        sender=storable(sender)[:64],
-        text=storable(text).strip(),
-        action=storable(action)[:32],
+        sender=sender,
+        text=text.strip(),
+        action=action,
         received_at=timezone.now(),
-        raw=storable(raw),
+        raw=fit_json(raw),
     )
     # In the fast lane: an acknowledgement stops pages, it must not wait behind a storm.
     async_task(

@@ -7,9 +7,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db.models import Model
 
-from rosters.validators import parse_duration
+from rosters.columns import column_errors, text_problem
+from rosters.validators import EARLIEST, LATEST, parse_duration, within_years
 
+# The longest list the roster keeps in order: positions are small integers.
+MAX_LIST = BaseDatabaseOperations.integer_field_ranges["PositiveSmallIntegerField"][1]
 LOCAL_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?$")
 
 
@@ -23,10 +28,19 @@ class Checker:
         self.warnings: list[str] = []
 
     def error(self, path: str, message: str) -> None:
-        self.errors.append(f"{path}: {message}")
+        # Messages quote the file; an unpaired surrogate in it could not be printed.
+        self.errors.append(f"{path}: {message}".encode("utf-8", "backslashreplace").decode())
 
     def warn(self, path: str, message: str) -> None:
         self.warnings.append(f"{path}: {message}")
+
+    def fits(self, model: type[Model], fields: dict[str, Any], path: str) -> bool:
+        """Whether every value fits its column (an email longer than 254 characters passes
+        the email check); each one that doesn't is an error at its path."""
+        errors = column_errors(model, fields)
+        for name, messages in errors.items():
+            self.error(_join(path, name), " ".join(messages))
+        return not errors
 
     def keys(self, raw: dict, allowed: Iterable[str], path: str) -> None:
         """Unknown keys are usually typos (`shfit:`); silently ignoring them would load a
@@ -38,12 +52,17 @@ class Checker:
                     _join(path, str(key)), f"unknown key (expected one of: {', '.join(allowed)})"
                 )
 
-    def list_of(self, raw: dict, key: str, path: str, kind: type) -> list:
+    def list_of(
+        self, raw: dict, key: str, path: str, kind: type, *, most: int | None = None
+    ) -> list:
         value = raw.get(key)
         if value is None:
             return []
         if not isinstance(value, list):
             self.error(path, f"expected a list, not {type(value).__name__}")
+            return []
+        if most is not None and len(value) > most:
+            self.error(path, f"at most {most} entries (this has {len(value)})")
             return []
         good = []
         for i, item in enumerate(value):
@@ -74,6 +93,9 @@ class Checker:
             return None
         if not isinstance(value, str):
             self.error(where, f"expected text, not {value!r}")
+            return None
+        if why := text_problem(value):
+            self.error(where, why)
             return None
         if max_length and len(value) > max_length:
             self.error(where, f"longer than {max_length} characters")
@@ -122,6 +144,11 @@ class Checker:
                 value = None
         else:
             value = None
+        if value is not None and not within_years(value):
+            self.error(
+                where, f"{value:%Y-%m-%d}: give a time from {EARLIEST.year} to {LATEST.year}"
+            )
+            return None
         if value is None:
             shown = "required" if raw.get(key) is None else f"{raw.get(key)!r} is not"
             self.error(
@@ -142,6 +169,9 @@ class Checker:
             return []
         if not isinstance(value, list) or not all(isinstance(h, str) for h in value):
             self.error(where, "expected a list of handles, e.g. [alice, bob]")
+            return []
+        if len(value) > MAX_LIST:
+            self.error(where, f"at most {MAX_LIST} handles (this has {len(value)})")
             return []
         good = []
         for i, handle in enumerate(value):

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from rosters.columns import text_problem
 from rosters.models import (
     DEFAULT_ACK_SLA,
     Channel,
@@ -21,7 +22,7 @@ from rosters.models import (
     Team,
 )
 from rosters.models.schedule import MIN_SHIFT
-from rosters.services.checker import Checker
+from rosters.services.checker import MAX_LIST, Checker
 from rosters.validators import (
     TargetKind,
     normalize_phone,
@@ -159,14 +160,17 @@ def check_roster(data: Any) -> RosterPlan:
     teams = c.list_of(data, "teams", "teams", dict)
 
     file_handles = [p.get("handle") for p in people if isinstance(p.get("handle"), str)]
-    wanted = set(file_handles) | _handles_named(teams)
+    # Only what a query can carry is looked up (a NUL can't be sent to PostgreSQL); the rest
+    # is reported where it stands.
+    wanted = {h for h in set(file_handles) | _handles_named(teams) if not text_problem(h)}
     known = set(file_handles) | set(
         Person.objects.filter(handle__in=wanted).values_list("handle", flat=True)
     )
     reachable = {
-        p.get("handle")
+        p["handle"]
         for p in people
-        if any(p.get(k) for k in ("phone", "email", "slack_user_id"))
+        if isinstance(p.get("handle"), str)
+        and any(p.get(k) for k in ("phone", "email", "slack_user_id"))
     }
     reachable |= set(
         Person.objects.filter(handle__in=wanted - set(file_handles))
@@ -189,7 +193,11 @@ def check_roster(data: Any) -> RosterPlan:
     existing_teams = {
         t.slug: t
         for t in Team.objects.filter(
-            slug__in=[t.get("slug") for t in teams if isinstance(t.get("slug"), str)]
+            slug__in=[
+                t["slug"]
+                for t in teams
+                if isinstance(t.get("slug"), str) and not text_problem(t["slug"])
+            ]
         ).prefetch_related("rotations")
     }
     slugs: dict[str, str] = {}
@@ -227,13 +235,16 @@ def _check_person(c: Checker, raw: dict, path: str) -> PersonPlan | None:
     contact = None
     if "contact" in raw:
         contact = []
-        for j, rule in enumerate(c.list_of(raw, "contact", f"{path}.contact", dict)):
+        rules = c.list_of(raw, "contact", f"{path}.contact", dict, most=MAX_LIST)
+        for j, rule in enumerate(rules):
             rpath = f"{path}.contact[{j}]"
             c.keys(rule, ("channel", "after"), rpath)
             channel = c.text(rule, "channel", rpath, required=True, choices=Channel.values)
             after = c.duration(rule, "after", rpath, default=timedelta(0))
             if channel and after is not None:
                 contact.append((channel, after))
+    if not c.fits(Person, fields, path):
+        return None
     if handle is None or None in (fields["name"], fields["timezone"]):
         return None
     return PersonPlan(handle=handle, fields=fields, contact=contact)
@@ -339,6 +350,8 @@ def _check_team(
             if plan.rotations is not None
             else set(rotation_zones),
         )
+    if not c.fits(Team, fields, path):
+        return None
     return plan if slug and fields["name"] else None
 
 
@@ -387,7 +400,7 @@ def _check_policy(
         c.error(f"{path}.repeat", f"{repeat!r}: expected a whole number from 0 to 100")
         repeat = None
     steps: list[tuple[list[str], timedelta]] = []
-    raw_steps = c.list_of(raw, "steps", f"{path}.steps", dict)
+    raw_steps = c.list_of(raw, "steps", f"{path}.steps", dict, most=MAX_LIST)
     if "steps" in raw and not raw_steps and isinstance(raw["steps"], list):
         c.error(f"{path}.steps", "give at least one step")
     for j, s in enumerate(raw_steps):
@@ -404,6 +417,9 @@ def _check_policy(
         targets: list[str] = []
         for k, value in enumerate(notify):
             tpath = f"{spath}.notify[{k}]"
+            if isinstance(value, str) and (why := text_problem(value)):
+                c.error(tpath, why)
+                continue
             try:
                 target = parse_target(value)
             except ValidationError as e:

@@ -45,18 +45,22 @@ __all__ = ["RosterFileError", "apply_roster", "check_roster", "load_roster", "re
 
 def read_roster_file(path: Path) -> Any:
     """The file's data; YAML (JSON is YAML too, but a .json file gets JSON's own messages)."""
+    kind = "JSON" if str(path).endswith(".json") else "YAML"
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
         raise RosterFileError([f"{path}: {e.strerror}"]) from None
+    except UnicodeDecodeError as e:
+        raise RosterFileError([f"{path}: not UTF-8 text ({e.reason} at byte {e.start})"]) from None
     try:
-        if str(path).endswith(".json"):
-            return json.loads(text)
-        return yaml.safe_load(text)
+        # safe_load: a !!python/object tag is an error, never a constructor call.
+        return json.loads(text) if kind == "JSON" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as e:
-        raise RosterFileError(
-            [f"{path}: not valid {'JSON' if str(path).endswith('.json') else 'YAML'}: {e}"]
-        ) from None
+        raise RosterFileError([f"{path}: not valid {kind}: {e}"]) from None
+    except RecursionError:
+        raise RosterFileError([f"{path}: not valid {kind}: nested too deeply"]) from None
+    except ValueError as e:  # int(): a number of more than 4,300 digits
+        raise RosterFileError([f"{path}: not valid {kind}: {e}"]) from None
 
 
 # --- Writing it --------------------------------------------------------------------------------
@@ -127,7 +131,7 @@ def apply_roster(plan: RosterPlan) -> RosterChanges:
         people = {p.handle: p for p in Person.objects.filter(handle__in=handles)}
         for t in plan.teams:
             team, status = _upsert(Team, {"slug": t.slug}, t.fields)
-            want = sorted(people[h].pk for h in t.members)
+            want = sorted({people[h].pk for h in t.members})  # a set: a name twice is once
             if sorted(team.members.values_list("pk", flat=True)) != want:
                 team.members.set(want)
                 status = _status(status, True)

@@ -55,19 +55,21 @@ def test_a_json_list_or_nul_characters_are_rejected_not_crashed_on(sender):
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "field"),
     [
-        b'{"external_id": "A", "summary": "s", "details": {"note": "\\ud800"}}',
-        b'{"external_id": "A", "summary": "s", "details": {"\\udc00": 1}}',
-        b'{"external_id": "A", "summary": "s", "resources": ["\xed\xa0\x80"]}',
+        (b'{"external_id": "A", "summary": "s", "details": {"note": "\\ud800"}}', "details"),
+        (b'{"external_id": "A", "summary": "s", "details": {"\\udc00": 1}}', "details"),
+        (b'{"external_id": "A", "summary": "s", "resources": ["\xed\xa0\x80"]}', "resources"),
     ],
     ids=["escaped-in-details", "escaped-in-a-key", "raw-in-a-list"],
 )
-def test_an_unpaired_surrogate_anywhere_is_a_400_and_the_message_is_kept(sender, body):
+def test_an_unpaired_surrogate_anywhere_is_a_400_naming_its_field_and_the_message_is_kept(
+    sender, body, field
+):
     response = sender.generic("POST", "/api/v1/events", body, content_type="application/json")
 
     assert response.status_code == 400
-    assert "Unpaired surrogates" in response.json()["errors"]["body"][0]
+    assert "Unpaired surrogates" in response.json()["errors"][field][0]
     assert bytes(RejectedMessage.objects.get().raw_body) == body
     assert Event.objects.count() == 0
 

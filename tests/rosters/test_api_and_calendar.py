@@ -79,6 +79,16 @@ def test_a_bad_or_offsetless_at_is_a_400_that_says_what_to_send(client, grid_ops
     assert "with an offset" in answer.json()["errors"]["at"][0]
 
 
+@pytest.mark.parametrize(
+    "at", ["9999-12-31T00:00:00Z", "0001-01-01T00:00:00+05:00", "2200-01-01T00:00:00Z"]
+)
+def test_an_at_outside_1970_to_2200_is_a_400_not_an_overflow(client, grid_ops, at):
+    answer = client.get("/api/v1/teams/grid-ops/oncall", {"at": at})
+
+    assert answer.status_code == 400
+    assert "from 1970 to 2200" in answer.json()["errors"]["at"][0]
+
+
 def test_an_unknown_team_is_404_and_strangers_are_401(client, grid_ops):
     assert client.get("/api/v1/teams/nope/oncall").status_code == 404
     assert APIClient().get("/api/v1/teams/grid-ops/oncall").status_code == 401

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from edrops.services import load_roster_sources
+from rosters.columns import text_problem
 from rosters.models import Team
 from rosters.services.checker import Checker
 from rosters.services.roster_file import (
@@ -26,7 +27,9 @@ def check_sources(data: Any, *, team_slugs: set[str]) -> tuple[list[dict], list[
     """The `sources:` entries, checked: (entries, errors with their paths)."""
     c = Checker()
     entries = c.list_of(data if isinstance(data, dict) else {}, "sources", "sources", dict)
-    wanted = {e.get("team") for e in entries if isinstance(e.get("team"), str)}
+    wanted = {
+        e["team"] for e in entries if isinstance(e.get("team"), str) and not text_problem(e["team"])
+    }
     known = team_slugs | set(Team.objects.filter(slug__in=wanted).values_list("slug", flat=True))
     names: dict[str, str] = {}
     for i, entry in enumerate(entries):
@@ -51,6 +54,15 @@ def check_sources(data: Any, *, team_slugs: set[str]) -> tuple[list[dict], list[
     return entries, c.errors
 
 
+def slugs_named(data: Any) -> set[str]:
+    """The team slugs a file that did not check names, so its sources are checked against
+    them rather than also reported for their teams. Any shape: the file may be anything."""
+    teams = data.get("teams") if isinstance(data, dict) else None
+    if not isinstance(teams, list):
+        return set()
+    return {t["slug"] for t in teams if isinstance(t, dict) and isinstance(t.get("slug"), str)}
+
+
 class Command(BaseCommand):
     help = "Upsert people, teams, rotations, overrides and escalation policies from a roster file."
 
@@ -70,11 +82,7 @@ class Command(BaseCommand):
                 plan = check_roster(data)
             except RosterFileError as e:
                 plan, errors = None, e.errors
-            slugs = (
-                plan.team_slugs
-                if plan
-                else {t.get("slug") for t in (data or {}).get("teams") or [] if isinstance(t, dict)}
-            )
+            slugs = plan.team_slugs if plan else slugs_named(data)
             sources, source_errors = check_sources(data, team_slugs=slugs)
             errors += source_errors
             if errors:
