@@ -23,11 +23,11 @@ REPO = RESULTS.parent.parent
 PYTHON = sys.executable
 # (name, command, needs an empty database of its own)
 BENCHMARKS = [
-    ("oncall", [PYTHON, "bench/oncall.py"], True),
+    ("oncall", [PYTHON, "-m", "bench.oncall"], True),
     ("ingest", [PYTHON, "-m", "bench.ingest.run"], False),
     ("escalation", [PYTHON, "-m", "bench.escalation"], False),
     ("heartbeats", [PYTHON, "-m", "bench.heartbeats"], False),
-    ("dashboard", [PYTHON, "bench/dashboard.py"], True),
+    ("dashboard", [PYTHON, "-m", "bench.dashboard"], True),
     ("faults", [PYTHON, "-m", "bench.faults"], False),
 ]
 # Production settings: DEBUG off. The in-process ones talk to Django's test client, whose
