@@ -12,6 +12,7 @@ it that the `clock` command starts.
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -48,20 +49,33 @@ class TickReport:
         return any(self.enqueued.values())
 
 
+@dataclass(frozen=True)
+class Work:
+    """One kind of work the clock hands out: `claim(now=)` queues what is due and says how
+    many; `next_due(after=)`, when it has one, says when the next falls due (for the sleep)."""
+
+    name: str
+    claim: Callable[..., int]
+    next_due: Callable[..., datetime | None] | None = None
+
+
+# A new kind of due work is one line here.
+WORK = [
+    Work("escalation_steps", escalation.claim_due_steps, selectors.next_step_due),
+    Work("notifications", notifications.enqueue_due, notification_selectors.next_due),
+    Work("silence_alarms", services.raise_silence_alarms, selectors.next_silence_due),
+    Work("dead_mans_switch", services.ping_dead_mans_switch),
+    Work("rejected_pruned", services.prune_rejected),
+]
+
+
 def tick(now: datetime) -> TickReport:
     """Claim everything that is due at `now` and enqueue it. Safe to run in many clocks at once:
     every claim is a compare-and-set, so each piece of work is enqueued once."""
     report = TickReport()
-    report.enqueued["escalation steps"] = escalation.claim_due_steps(now=now)
-    report.enqueued["notifications"] = notifications.enqueue_due(now=now)
-    report.enqueued["silence_alarms"] = services.raise_silence_alarms(now=now)
-    report.enqueued["dead_mans_switch"] = services.ping_dead_mans_switch(now=now)
-    report.enqueued["rejected_pruned"] = services.prune_rejected(now=now)
-    upcoming = [
-        selectors.next_step_due(after=now),
-        notification_selectors.next_due(after=now),
-        selectors.next_silence_due(after=now),
-    ]
+    for work in WORK:
+        report.enqueued[work.name] = work.claim(now=now)
+    upcoming = [work.next_due(after=now) for work in WORK if work.next_due]
     report.next_due = min((at for at in upcoming if at is not None), default=None)
     return report
 

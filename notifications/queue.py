@@ -1,5 +1,6 @@
-"""The task queue as the engine sees it: when a queued task counts as lost, and riding out a
-database that went away for a moment.
+"""The task queue as the engine sees it: the clock's claim that hands due work to it once
+(`hand_out`), when a queued task counts as lost, two lanes, and riding out a database that went
+away for a moment.
 
 A task can be lost three ways: its worker was killed after taking it (django-q2 hands it out
 again only after Q_RETRY), it failed on a dropped connection (django-q2 acknowledges failures,
@@ -11,13 +12,13 @@ next one under the event's lock, a page is claimed by compare-and-set.
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connections
-from django.db.models import Min
+from django.db import InterfaceError, OperationalError, connections, transaction
+from django.db.models import Min, QuerySet
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.brokers.orm import ORM
@@ -32,6 +33,9 @@ T = TypeVar("T")
 # dispatches the queue holds 1,000 escalation steps; a page already decided, a bundle whose
 # moment has come, an "ack all" must not wait behind them: people are waiting on those.
 FAST_LANE = "now"
+
+# Rows one claim hands out at most per tick; the rest are next tick's (a second later).
+CLAIM_BATCH = 500
 
 # What a dropped connection, a restarting server or a failover raise.
 CONNECTION_LOST = (OperationalError, InterfaceError)
@@ -60,6 +64,51 @@ def lost_before(*, now: datetime) -> datetime:
     if get_broker().queue_size() == 0:
         return now - settings.REQUEUE_AFTER
     return now - max(settings.REQUEUE_AFTER, timedelta(seconds=Conf.RETRY))
+
+
+def hand_out(
+    due: QuerySet,
+    *,
+    order_by: str,
+    fields: Sequence[str] = (),
+    stamp: dict[str, Any],
+    then: Callable[[tuple], object],
+    each_alone: bool = False,
+    batch: int = CLAIM_BATCH,
+) -> int:
+    """The clock's claim, one shape for every kind of due work: each row of `due` (by
+    `order_by`, at most `batch`) is handed out once, however many clocks run. A row another
+    clock holds is skipped (SKIP LOCKED on PostgreSQL); the claim is the compare-and-set
+    `due.filter(pk=...).update(**stamp)`, which matches only while the row is still due, so
+    only one clock runs `then((pk, *fields))` for it, in the claim's transaction: what `then`
+    queues commits with the claim, or neither does. Returns how many were handed out.
+
+    `each_alone`: each row in a transaction of its own, for work that writes much (raising an
+    alarm through ingest). Its work is visible as soon as it is done, and an exception is
+    logged and rolls back that row alone, which stays due for the next tick."""
+    if not each_alone:
+        with transaction.atomic():
+            locked = due.select_for_update(skip_locked=True).order_by(order_by)
+            rows = list(locked.values_list("pk", *fields)[:batch])
+            return sum(_claim(due, row, stamp=stamp, then=then) for row in rows)
+    handed = 0
+    for pk in list(due.order_by(order_by).values_list("pk", flat=True)[:batch]):
+        try:
+            with transaction.atomic():
+                # Read under the lock: the row may have changed since the list was made.
+                locked = due.filter(pk=pk).select_for_update(skip_locked=True)
+                for row in locked.values_list("pk", *fields):
+                    handed += _claim(due, row, stamp=stamp, then=then)
+        except Exception:
+            log.exception("could not hand out %s #%s; it stays due", due.model.__name__, pk)
+    return handed
+
+
+def _claim(due: QuerySet, row: tuple, *, stamp: dict[str, Any], then: Callable) -> int:
+    if not due.filter(pk=row[0]).update(**stamp):
+        return 0  # another clock took it between our read and our write
+    then(row)
+    return 1
 
 
 def fast_lane() -> dict:

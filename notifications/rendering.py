@@ -255,6 +255,8 @@ def render_sms(content: PageContent, *, tz: ZoneInfo, now: datetime) -> str:
         if gsm7_length(text) <= SMS_SEGMENT:
             return text
         if said:
+            # Measured as it will stand: `_sms` ends the summary with a full stop.
+            said = sentence(said)
             room = SMS_SEGMENT - gsm7_length(sms(head, "x.", location, respond_by)) + 2
             if room >= min(SUMMARY_MIN, gsm7_length(said)):
                 return sms(head, shorten_gsm7(said, room), location, respond_by)

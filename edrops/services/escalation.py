@@ -49,7 +49,6 @@ REPEAT_FLOOR = timedelta(minutes=1)
 # A code stays with its event this long after it closes, so that a late "ack 4" can't land on
 # a newer event that happens to have been given 4.
 ACK_CODE_REUSE_AFTER = timedelta(hours=24)
-CLAIM_BATCH = 500
 
 
 def arm_first_step(*, event: Event, now: datetime) -> None:
@@ -104,24 +103,17 @@ def step_task_row(*, event: Event, now: datetime) -> OrmQ | None:
     return OrmQ(key=kept.list_key, payload=kept.payload, lock=now)
 
 
-@transaction.atomic
 def claim_due_steps(*, now: datetime) -> int:
-    """The clock's part: queue every armed step that has come due, each once, however many
-    clocks run (SKIP LOCKED on PostgreSQL, and a compare-and-set on `step_queued_at`); and
-    again any whose task was lost (`notifications.queue.lost_before`)."""
+    """The clock's part: queue every armed step that has come due, and again any whose task
+    was lost (`notifications.queue.lost_before`); each once, however many clocks run."""
     unclaimed = Q(step_queued_at__isnull=True) | Q(step_queued_at__lt=queue.lost_before(now=now))
-    due = Event.objects.filter(unclaimed, status=Event.Status.TRIGGERED, next_step_at__lte=now)
-    rows = list(
-        due.select_for_update(skip_locked=True)
-        .order_by("next_step_at")
-        .values_list("pk", "step_index", "pass_index", "step_queued_at")[:CLAIM_BATCH]
+    return queue.hand_out(
+        Event.objects.filter(unclaimed, status=Event.Status.TRIGGERED, next_step_at__lte=now),
+        order_by="next_step_at",
+        fields=("step_index", "pass_index"),
+        stamp={"step_queued_at": now},
+        then=lambda row: _queue(*row),
     )
-    queued = 0
-    for pk, step_index, pass_index, claimed in rows:
-        if due.filter(pk=pk, step_queued_at=claimed).update(step_queued_at=now):
-            _queue(pk, step_index, pass_index)
-            queued += 1
-    return queued
 
 
 @dataclass(frozen=True)

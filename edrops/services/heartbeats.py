@@ -17,11 +17,10 @@ alive every `heartbeat_interval`. The state lives on the Source row:
 import logging
 from datetime import datetime
 
-from django.db import transaction
-
 from edrops.models import Event, Integration, Source
 from edrops.services.ingest import EventInput, ingest
 from edrops.services.life import deadline_after, deadline_from
+from notifications import queue
 from notifications.rendering import duration, local_time
 
 logger = logging.getLogger(__name__)
@@ -50,36 +49,19 @@ def rearm(*, source: Source, was_monitored: bool, now: datetime) -> None:
 
 def raise_silence_alarms(*, now: datetime) -> int:
     """The clock's part: every monitored source whose deadline has passed raises one event for
-    its team. Each source is claimed under its row lock (SKIP LOCKED on PostgreSQL: a source
-    another clock is busy with is left to it), re-checked, and its alarm raised through
-    `ingest` in the same transaction, so the event, its first escalation step and the claim
-    commit together. Returns how many alarms were raised."""
+    its team. Each source is handed out in a transaction of its own: the claim (its deadline
+    cleared), the alarm raised through `ingest` and its first escalation step commit together,
+    and one broken source doesn't stop the others' alarms. Returns how many were raised."""
     _arm_unarmed(now=now)
-    expired = Source.objects.filter(heartbeat_due_at__lte=now, heartbeat_interval__isnull=False)
-    candidates = list(
-        expired.order_by("heartbeat_due_at").values_list("pk", flat=True)[:CLAIM_BATCH]
+    return queue.hand_out(
+        Source.objects.filter(heartbeat_due_at__lte=now, heartbeat_interval__isnull=False),
+        order_by="heartbeat_due_at",
+        fields=("heartbeat_due_at",),
+        stamp={"heartbeat_due_at": None},
+        then=lambda row: _raise_alarm(source_id=row[0], deadline=row[1], now=now),
+        each_alone=True,
+        batch=CLAIM_BATCH,
     )
-    raised = 0
-    for pk in candidates:
-        try:
-            raised += _claim_and_raise(expired.filter(pk=pk), now=now)
-        except Exception:
-            # Rolled back: the source stays due and is tried again next tick. One broken
-            # source must not stop the others' alarms (nor the rest of the tick).
-            logger.exception("could not raise the silence alarm of source %s", pk)
-    return raised
-
-
-@transaction.atomic
-def _claim_and_raise(expired, *, now: datetime) -> int:
-    source = (
-        expired.select_for_update(skip_locked=True, of=("self",)).select_related("team").first()
-    )
-    if source is None:
-        return 0  # another clock has it, or the source was heard in the meantime
-    alarm = _raise_alarm(source=source, now=now)
-    Source.objects.filter(pk=source.pk).update(heartbeat_due_at=None, heartbeat_alarm=alarm)
-    return 1
 
 
 def _arm_unarmed(*, now: datetime) -> None:
@@ -92,8 +74,8 @@ def _arm_unarmed(*, now: datetime) -> None:
     ).update(heartbeat_due_at=deadline_from(now))
 
 
-def _raise_alarm(*, source: Source, now: datetime) -> Event:
-    deadline = source.heartbeat_due_at
+def _raise_alarm(*, source_id: int, deadline: datetime, now: datetime) -> Event:
+    source = Source.objects.select_related("team").get(pk=source_id)
     # Silent since the last heartbeat, or, never heard, since monitoring started.
     since = source.last_heartbeat_at or (
         deadline - source.heartbeat_interval - source.heartbeat_grace
@@ -126,4 +108,5 @@ def _raise_alarm(*, source: Source, now: datetime) -> Event:
         now=now,
     )
     logger.warning("%s (deadline %s, %s late)", summary, deadline, now - deadline)
+    Source.objects.filter(pk=source.pk).update(heartbeat_alarm=result.event)
     return result.event

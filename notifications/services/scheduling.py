@@ -19,8 +19,6 @@ from rosters.models import Person
 
 State = Notification.State
 
-CLAIM_BATCH = 500
-
 
 def _create(*, now: datetime, **fields) -> Notification:
     notification = Notification.objects.create(created_at=now, **fields)
@@ -174,7 +172,8 @@ def recover_stuck_sending(*, now: datetime) -> int:
     stuck = Notification.objects.filter(
         state=State.SENDING, sent_at__lt=now - settings.STUCK_SENDING_AFTER
     )
-    for pk, sent_at, attempts in stuck.values_list("pk", "sent_at", "attempts")[:CLAIM_BATCH]:
+    rows = stuck.values_list("pk", "sent_at", "attempts")[: queue.CLAIM_BATCH]
+    for pk, sent_at, attempts in rows:
         mine = Notification.objects.filter(pk=pk, state=State.SENDING, sent_at=sent_at)
         if attempts >= MAX_ATTEMPTS:
             why = f"gave up after {attempts} attempts: the worker was lost mid-send each time"
@@ -196,19 +195,12 @@ def enqueue_due(*, now: datetime) -> int:
     in many clocks at once."""
     recover_stuck_sending(now=now)
     unclaimed = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=queue.lost_before(now=now))
-    due = Notification.objects.filter(unclaimed, state=State.PENDING, due_at__lte=now)
-    # SKIP LOCKED (PostgreSQL): another clock busy with a row leaves it to that clock.
-    ids = list(
-        due.select_for_update(skip_locked=True)
-        .order_by("due_at")
-        .values_list("pk", flat=True)[:CLAIM_BATCH]
+    return queue.hand_out(
+        Notification.objects.filter(unclaimed, state=State.PENDING, due_at__lte=now),
+        order_by="due_at",
+        stamp={"enqueued_at": now},
+        then=lambda row: enqueue_delivery(row[0]),
     )
-    claimed = 0
-    for pk in ids:
-        if due.filter(pk=pk).update(enqueued_at=now):
-            enqueue_delivery(pk)
-            claimed += 1
-    return claimed
 
 
 @transaction.atomic

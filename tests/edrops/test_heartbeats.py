@@ -328,10 +328,10 @@ def test_one_broken_source_does_not_stop_the_others_alarms(miso, team, now, monk
     services.upsert_source(name="pjm-dr", team=team, heartbeat_interval=5 * MIN)
     real_raise = services.heartbeats._raise_alarm
 
-    def failing_for_miso(*, source, now):
-        if source.name == "miso-dispatch":
+    def failing_for_miso(*, source_id, deadline, now):
+        if source_id == miso.pk:
             raise RuntimeError("boom")
-        return real_raise(source=source, now=now)
+        return real_raise(source_id=source_id, deadline=deadline, now=now)
 
     monkeypatch.setattr(services.heartbeats, "_raise_alarm", failing_for_miso)
     assert tick(now, T0 + 6 * MIN) == 1

@@ -126,3 +126,14 @@ def test_without_market_or_program_the_summary_is_the_headline_and_said_once():
     text = render_sms(replace(FEEDER, market="", program=""), tz=CHICAGO, now=NOW)
     assert text.count("Feeder 12") == 1
     assert text.startswith("Feeder 12 at Elm St only: open breaker 12-3, then call the control")
+
+
+def test_a_summary_without_a_full_stop_is_measured_with_the_one_the_sms_gives_it():
+    # Found by the property test: a 32-character summary fitted exactly, then got its "." and
+    # made the SMS 161 characters (two segments).
+    page = PageContent(
+        summary="0" * 32, market="0" * 84 + "{", mw=Decimal("0.001"), ack_code="1", test=True
+    )
+    sms = render_sms(page, tz=CHICAGO, now=NOW)
+    assert gsm7_length(sms) <= 160
+    assert sms.endswith("Reply 1 to ack.")
