@@ -1,17 +1,31 @@
 """The channels, and which one carries a notification (the outbox when a provider has no
-credentials). The contract is in `base.py`."""
+credentials). The contract is in `base.py`: every channel sends; those whose messages can be
+changed afterwards (Slack, and the outbox standing in for it) also update."""
 
 from typing import Protocol
 
 from notifications.channels import email, outbox, slack, sms, voice
 from notifications.channels.base import Sent, TransportError, slack_configured, twilio_configured
-from notifications.models import Channel, Notification
+from notifications.models import Channel, Notification, SlackMessage
 
-__all__ = ["Sent", "Transport", "TransportError", "transport_for", "uses_outbox"]
+__all__ = [
+    "Sent",
+    "Transport",
+    "TransportError",
+    "Updating",
+    "transport_for",
+    "updater_for",
+    "uses_outbox",
+]
 
 
 class Transport(Protocol):
     def send(self, notification: Notification) -> Sent: ...
+
+
+class Updating(Transport, Protocol):
+    def update(self, *, message: SlackMessage, text: str, blocks: list | None = None) -> None:
+        """Replace a message sent earlier; raises TransportError like send."""
 
 
 def uses_outbox(channel: str) -> bool:
@@ -28,3 +42,11 @@ def transport_for(channel: str) -> Transport:
     return {Channel.SLACK: slack, Channel.SMS: sms, Channel.VOICE: voice, Channel.EMAIL: email}[
         Channel(channel)
     ]
+
+
+def updater_for(message: SlackMessage) -> Updating:
+    """Where a posted message is changed: where it went (a message the outbox took stays
+    there, even once Slack has credentials)."""
+    if message.ts.startswith("outbox-") or uses_outbox(Channel.SLACK):
+        return outbox
+    return slack

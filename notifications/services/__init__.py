@@ -16,16 +16,18 @@ reference, [[channel, why], ...]) when every page to a person about a reference 
 
 from notifications.services.delivery import deliver
 from notifications.services.replies import record_reply, record_twilio_status
+from notifications.services.rewrites import (
+    refresh_bundle_message,
+    update_slack_message,
+    update_slack_messages,
+)
 from notifications.services.scheduling import (
     cancel_pending,
     enqueue_due,
-    refresh_bundle_message,
     schedule_channel_page,
     schedule_page,
     send_channel_notice,
     send_status,
-    update_slack_message,
-    update_slack_messages,
 )
 
 __all__ = [
