@@ -6,9 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
-from edrops.models import Event
+from edrops.models import Event, TimelineEntry
 from rosters.models import Person
 
 OPEN_LIMIT = 200  # a wall screen shows this many open events; more is a count, not rows
@@ -34,7 +34,12 @@ def board() -> Board:
     state), so the row under the cursor doesn't move when another event is acknowledged; a
     new one is added at the end. Served by the `event_status_newest` and
     `event_recently_closed` indexes."""
-    opened = _events().filter(status__in=Event.OPEN).order_by("created_at", "id")
+    opened = (
+        _events()
+        .filter(status__in=Event.OPEN)
+        .annotate(unreachable=_latest_unreachable())
+        .order_by("created_at", "id")
+    )
     rows = list(opened[: OPEN_LIMIT + 1])
     total = len(rows) if len(rows) <= OPEN_LIMIT else opened.count()
     closed = (
@@ -43,6 +48,16 @@ def board() -> Board:
         .order_by("-closed_at", "-id")[:RECENT_CLOSED]
     )
     return Board(open=rows[:OPEN_LIMIT], open_total=total, closed=list(closed))
+
+
+def _latest_unreachable() -> Subquery:
+    """The newest "alice could not be reached by any contact method (...)" on the event's
+    timeline: a page nobody got, shown on its row (in the same query, for the open rows)."""
+    return Subquery(
+        TimelineEntry.objects.filter(event=OuterRef("pk"), kind=TimelineEntry.Kind.UNREACHABLE)
+        .order_by("-at", "-id")
+        .values("detail")[:1]
+    )
 
 
 @dataclass(frozen=True)

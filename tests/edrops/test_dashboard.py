@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from edrops.models import Event
+from edrops.services.unreachable import person_unreachable
 from tests.edrops.conftest import example
 from tests.factories import PersonFactory, TeamFactory
 from tests.rosters.factories import rotation
@@ -273,3 +274,20 @@ def test_once_acknowledged_the_event_page_says_where_escalation_stopped(sender, 
 
     assert "stopped at step 2 of 3: last paged bob" in page
     assert "paging bob" not in page
+
+
+def test_a_page_nobody_got_is_flagged_on_its_row_until_someone_answers(sender, web, alice):
+    event = dispatch(sender)
+    person_unreachable(
+        person_id=alice.pk,
+        reference=str(event.pk),
+        failures=[("sms", "twilio 21211 invalid number"), ("voice", "not reached: no-answer")],
+        now=timezone.now(),
+    )
+
+    row = re.search(rf'<li id="event-{event.pk}".*?</li>', web.get("/").content.decode(), re.S)
+    assert "alice could not be reached by any contact method" in row[0]
+    assert 'role="alert"' in row[0]
+
+    web.post(f"/events/{event.pk}/acknowledge", HTTP_X_CSRFTOKEN=csrf(web))
+    assert "could not be reached" not in web.get("/").content.decode()
