@@ -65,7 +65,7 @@ class Report:
     cuts: list[tuple[float, float]]
     first_page: dict[int, float] = field(default_factory=dict)  # n -> seconds after its POST
     stored: set[int] = field(default_factory=set)  # n of the events in the database
-    duplicate_posts: int = 0  # channel posts beyond one per dispatch
+    posted: Counter = field(default_factory=Counter)  # n -> channel posts Slack took for it
     readyz_during_cut: list[int] = field(default_factory=list)
 
     @property
@@ -76,6 +76,10 @@ class Report:
     def lost(self) -> list[int]:
         """Accepted, and missing from the database or never paged."""
         return [p.n for p in self.accepted if p.n not in self.stored or p.n not in self.first_page]
+
+    def duplicates(self, posts: list[Post] | None = None) -> int:
+        """Channel posts beyond one per dispatch (at least once: allowed after a crash)."""
+        return sum(max(0, self.posted[p.n] - 1) for p in (self.posts if posts is None else posts))
 
     @property
     def worst_first_page(self) -> float:
@@ -96,7 +100,7 @@ class Report:
         worst = self.worst_first_page
         return (
             f"{len(self.posts)} posted, {len(self.accepted)} accepted, {len(self.lost)} lost, "
-            f"{self.duplicate_posts} duplicate channel posts, worst first page {worst:.1f} s; "
+            f"{self.duplicates()} duplicate channel posts, worst first page {worst:.1f} s; "
             f"answers {dict(self.statuses())}; faults {[what for _, what in self.faults]}"
         )
 
@@ -221,7 +225,7 @@ def run(
     report.stored = {int(external_id.rsplit("-", 1)[1]) for (external_id,) in rows}
     marks = [MARK.search(post.text) for post in slack.posts if post.to == CHANNEL]
     posted = Counter(int(m[1]) for m in marks if m)
-    report.duplicate_posts = sum(count - 1 for count in posted.values() if count > 1)
+    report.posted = posted
     return report
 
 
