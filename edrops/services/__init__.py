@@ -1,7 +1,6 @@
 """Writes of the edrops app. Keyword-only, typed; views, tasks and commands call these."""
 
 from edrops.services.acknowledgement import AckResult, acknowledge, resolve, who
-from edrops.services.heartbeats import raise_silence_alarms, rearm
 from edrops.services.ingest import (
     EventInput,
     IngestResult,
@@ -10,8 +9,12 @@ from edrops.services.ingest import (
     ingest_all,
     input_errors,
 )
-from edrops.services.life import Life, record_life
-from edrops.services.liveness import STALE_CHECK_IN, check_in, process_name
+from edrops.services.processes import (
+    STALE_CHECK_IN,
+    check_in,
+    ping_dead_mans_switch,
+    process_name,
+)
 from edrops.services.rate_limit import RateDecision, take_rate_limit_slot
 from edrops.services.rejections import (
     count_unauthenticated,
@@ -19,7 +22,8 @@ from edrops.services.rejections import (
     raise_bad_messages_alarm_if_due,
     reject,
 )
-from edrops.services.self_monitoring import ping_dead_mans_switch
+from edrops.services.silence import Life, rearm, record_life
+from edrops.services.silence_alarms import raise_silence_alarms
 from edrops.services.sources import (
     SourceChange,
     load_roster_sources,

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from edrops.models import RateLimitState, Source
 from edrops.models.sources import new_token
-from edrops.services.heartbeats import rearm
+from edrops.services.silence import rearm
 from rosters.models import Team
 from rosters.validators import parse_duration
 
