@@ -22,34 +22,43 @@ from edrops.services.rejections import (
     raise_bad_messages_alarm_if_due,
     reject,
 )
+from edrops.services.roster_file import (
+    CheckedRoster,
+    LoadedRoster,
+    SourceChange,
+    check_roster_file,
+    check_roster_sources,
+    load_roster_file,
+    load_roster_sources,
+)
 from edrops.services.silence import Life, rearm, record_life
 from edrops.services.silence_alarms import raise_silence_alarms
-from edrops.services.sources import (
-    SourceChange,
-    load_roster_sources,
-    rotate_token,
-    upsert_source,
-)
+from edrops.services.sources import rotate_token, upsert_source
 from edrops.services.timeline import append_timeline
 from rosters.columns import Unstorable
 
 __all__ = [
     "STALE_CHECK_IN",
     "AckResult",
+    "CheckedRoster",
     "EventInput",
     "IngestResult",
     "Life",
+    "LoadedRoster",
     "RateDecision",
     "SourceChange",
     "Unstorable",
     "acknowledge",
     "append_timeline",
     "check_in",
+    "check_roster_file",
+    "check_roster_sources",
     "count_unauthenticated",
     "default_respond_by",
     "ingest",
     "ingest_all",
     "input_errors",
+    "load_roster_file",
     "load_roster_sources",
     "ping_dead_mans_switch",
     "process_name",
