@@ -259,10 +259,6 @@ def recipients_for_targets(*, team: Team, targets: list[str], at: datetime) -> R
     )
 
 
-def recipients(*, step: EscalationStep, at: datetime) -> Recipients:
-    return recipients_for_targets(team=step.policy.team, targets=step.targets, at=at)
-
-
 def ack_sla(*, team: Team) -> timedelta:
     """No query when the team came with its policy (`select_related("team__escalation_policy")`,
     as a source's token lookup does)."""
@@ -273,15 +269,16 @@ def ack_sla(*, team: Team) -> timedelta:
 
 
 def escalation_policy(*, team: Team) -> dict:
-    """The team's policy as plain JSON, for the escalation engine to snapshot when an event
-    arrives (so editing the policy later doesn't change an escalation under way). Durations
-    are in seconds:
+    """The team's policy as plain JSON, for the escalation engine to snapshot when an event's
+    first step runs (and again when it reopens), so editing the policy later doesn't change an
+    escalation under way. Durations are in seconds:
 
         {"team": "grid-ops", "ack_sla": 600, "repeat": 1,
          "steps": [{"wait": 120, "targets": ["rotation:primary"]}, ...]}
 
-    A team without a policy pages whoever is on its rotations (every member if it has none),
-    with the default ack_sla of 10 minutes.
+    A team without a policy, or whose policy has no steps, gets one step that pages whoever is
+    on its rotations (every member if it has none); its ack_sla and repeat are the policy's,
+    or without one the default ack_sla of 10 minutes and no repeat.
     """
     policy = (
         EscalationPolicy.objects.filter(team=team)

@@ -19,7 +19,7 @@ from edrops import selectors as event_selectors
 from edrops import services
 from edrops.dashboard import selectors
 from edrops.models import Event
-from edrops.selectors.heartbeats import system_health
+from edrops.selectors.processes import system_health
 from rosters.models import Team
 from rosters.selectors import on_call_and_next
 

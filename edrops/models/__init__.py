@@ -6,7 +6,7 @@ from edrops.models.events import (
     SenderStatus,
     TimelineEntry,
 )
-from edrops.models.liveness import ProcessCheckIn
+from edrops.models.processes import ProcessCheckIn
 from edrops.models.sources import RateLimitState, Severity, Source
 
 __all__ = [

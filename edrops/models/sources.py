@@ -50,7 +50,7 @@ class Source(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    # Heartbeat state (edrops/services/heartbeats.py keeps it). The clock looks only at
+    # Heartbeat state (edrops/services/silence.py keeps it). The clock looks only at
     # `heartbeat_due_at`: set while the monitor is armed, empty when it is off or when this
     # outage has already raised its alarm (so an outage alarms once).
     last_heartbeat_at = models.DateTimeField(

@@ -8,16 +8,14 @@ from edrops.selectors.events import (
     rejected_messages,
     timeline,
 )
-from edrops.selectors.heartbeats import (
+from edrops.selectors.processes import Readiness, SystemHealth, readiness, system_health
+from edrops.selectors.silence import (
     HeartbeatState,
     SourceHealth,
-    SystemHealth,
     next_silence_due,
     source_health,
-    system_health,
     with_heartbeat_state,
 )
-from edrops.selectors.liveness import Readiness, readiness
 from edrops.selectors.sources import source_for_token
 
 __all__ = [

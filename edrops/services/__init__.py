@@ -1,7 +1,6 @@
 """Writes of the edrops app. Keyword-only, typed; views, tasks and commands call these."""
 
 from edrops.services.acknowledgement import AckResult, acknowledge, resolve, who
-from edrops.services.heartbeats import raise_silence_alarms, rearm
 from edrops.services.ingest import (
     EventInput,
     IngestResult,
@@ -10,8 +9,12 @@ from edrops.services.ingest import (
     ingest_all,
     input_errors,
 )
-from edrops.services.life import Life, record_life
-from edrops.services.liveness import STALE_CHECK_IN, check_in, process_name
+from edrops.services.processes import (
+    STALE_CHECK_IN,
+    check_in,
+    ping_dead_mans_switch,
+    process_name,
+)
 from edrops.services.rate_limit import RateDecision, take_rate_limit_slot
 from edrops.services.rejections import (
     count_unauthenticated,
@@ -19,33 +22,43 @@ from edrops.services.rejections import (
     raise_bad_messages_alarm_if_due,
     reject,
 )
-from edrops.services.self_monitoring import ping_dead_mans_switch
-from edrops.services.sources import (
+from edrops.services.roster_file import (
+    CheckedRoster,
+    LoadedRoster,
     SourceChange,
+    check_roster_file,
+    check_roster_sources,
+    load_roster_file,
     load_roster_sources,
-    rotate_token,
-    upsert_source,
 )
+from edrops.services.silence import Life, rearm, record_life
+from edrops.services.silence_alarms import raise_silence_alarms
+from edrops.services.sources import rotate_token, upsert_source
 from edrops.services.timeline import append_timeline
 from rosters.columns import Unstorable
 
 __all__ = [
     "STALE_CHECK_IN",
     "AckResult",
+    "CheckedRoster",
     "EventInput",
     "IngestResult",
     "Life",
+    "LoadedRoster",
     "RateDecision",
     "SourceChange",
     "Unstorable",
     "acknowledge",
     "append_timeline",
     "check_in",
+    "check_roster_file",
+    "check_roster_sources",
     "count_unauthenticated",
     "default_respond_by",
     "ingest",
     "ingest_all",
     "input_errors",
+    "load_roster_file",
     "load_roster_sources",
     "ping_dead_mans_switch",
     "process_name",

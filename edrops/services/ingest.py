@@ -22,7 +22,7 @@ from django.db.models import Model
 from edrops.db import insert_unless_exists
 from edrops.models import Event, EventRevision, Integration, SenderStatus, Source, TimelineEntry
 from edrops.services import escalation
-from edrops.services.life import record_life
+from edrops.services.silence import record_life
 from rosters.columns import Unstorable, column_errors
 from rosters.models import Team
 from rosters.selectors import ack_sla

@@ -1,6 +1,5 @@
 """Creating sources and their tokens."""
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
@@ -8,9 +7,8 @@ from django.utils import timezone
 
 from edrops.models import RateLimitState, Source
 from edrops.models.sources import new_token
-from edrops.services.heartbeats import rearm
+from edrops.services.silence import rearm
 from rosters.models import Team
-from rosters.validators import parse_duration
 
 
 def upsert_source(
@@ -56,33 +54,3 @@ def rotate_token(*, source: Source) -> str:
     source.set_token(token)
     source.save(update_fields=["token_hash"])
     return token
-
-
-@dataclass(frozen=True)
-class SourceChange:
-    name: str
-    outcome: str  # "created" | "updated" | "unchanged"
-    token: str | None  # the new source's token, shown this once
-
-
-def load_roster_sources(*, entries: list[dict]) -> list[SourceChange]:
-    """Upsert the `sources:` of a roster file (already checked: names unique, teams exist,
-    durations valid). Idempotent: an entry that matches what is stored changes nothing. As in
-    the rest of the file, a key left out (`heartbeat`) leaves the stored value alone."""
-    teams = Team.objects.in_bulk([e["team"] for e in entries], field_name="slug")
-    existing = Source.objects.in_bulk([e["name"] for e in entries], field_name="name")
-    changes = []
-    for entry in entries:
-        heartbeat = entry.get("heartbeat") or {}
-        wanted = {"team": teams[entry["team"]]}
-        if "interval" in heartbeat:
-            wanted["heartbeat_interval"] = parse_duration(heartbeat["interval"])
-        if heartbeat.get("grace") is not None:
-            wanted["heartbeat_grace"] = parse_duration(heartbeat["grace"])
-        source = existing.get(entry["name"])
-        if source and all(getattr(source, k) == v for k, v in wanted.items()):
-            changes.append(SourceChange(entry["name"], "unchanged", None))
-            continue
-        _, token = upsert_source(name=entry["name"], **wanted)
-        changes.append(SourceChange(entry["name"], "updated" if source else "created", token))
-    return changes

@@ -1,9 +1,8 @@
-"""The roster file (API.md §6): read it, check all of it, then write it in one transaction.
+"""Writing a checked roster file (API.md §6): one transaction, all of the plan or nothing.
 
-Checking collects *every* problem as `path: message` (`teams[0].escalation.steps[1].wait: ...`)
-before anything is written, so an ops lead fixes the file in one pass and a bad file changes
-nothing. Writing is an upsert by handle, slug and rotation name that compares before it saves,
-so loading the same file twice reports everything unchanged.
+Reading and checking it is `rosters.roster_file`'s; by the time a plan gets here every value is
+known good. Writing is an upsert by handle, slug and rotation name that compares before it
+saves, so loading the same file twice reports everything unchanged.
 
 What the file says about a thing is the whole truth about it: a team's `members`, a rotation's
 `people`, a person's `contact` rules and a team's `rotations`, `overrides` and escalation
@@ -12,14 +11,11 @@ without `overrides:` keeps the overrides made in the admin). People and teams th
 the file are never touched.
 """
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import yaml
 from django.db import transaction
 
 from rosters.models import (
@@ -32,38 +28,9 @@ from rosters.models import (
     RotationMember,
     Team,
 )
-from rosters.services.roster_check import (
-    PolicyPlan,
-    RosterFileError,
-    RosterPlan,
-    RotationPlan,
-    check_roster,
-)
+from rosters.roster_file import PolicyPlan, RosterPlan, RotationPlan
 
-__all__ = ["RosterFileError", "apply_roster", "check_roster", "load_roster", "read_roster_file"]
-
-
-def read_roster_file(path: Path) -> Any:
-    """The file's data; YAML (JSON is YAML too, but a .json file gets JSON's own messages)."""
-    kind = "JSON" if str(path).endswith(".json") else "YAML"
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as e:
-        raise RosterFileError([f"{path}: {e.strerror}"]) from None
-    except UnicodeDecodeError as e:
-        raise RosterFileError([f"{path}: not UTF-8 text ({e.reason} at byte {e.start})"]) from None
-    try:
-        # safe_load: a !!python/object tag is an error, never a constructor call.
-        return json.loads(text) if kind == "JSON" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as e:
-        raise RosterFileError([f"{path}: not valid {kind}: {e}"]) from None
-    except RecursionError:
-        raise RosterFileError([f"{path}: not valid {kind}: nested too deeply"]) from None
-    except ValueError as e:  # int(): a number of more than 4,300 digits
-        raise RosterFileError([f"{path}: not valid {kind}: {e}"]) from None
-
-
-# --- Writing it --------------------------------------------------------------------------------
+__all__ = ["RosterChanges", "apply_roster"]
 
 
 @dataclass
@@ -210,9 +177,3 @@ def _apply_policy(team: Team, plan: PolicyPlan, changes: RosterChanges) -> None:
         )
         status = _status(status, True)
     changes.note("escalation policies", status)
-
-
-def load_roster(data: Any) -> tuple[RosterPlan, RosterChanges]:
-    """Check, then write. Raises RosterFileError with every problem; writes nothing then."""
-    plan = check_roster(data)
-    return plan, apply_roster(plan)

@@ -69,7 +69,8 @@ def grid_ops(stack, tmp_path) -> None:
     manage(stack, "create_source", "miso-dispatch", "--team", "grid-ops", "--token", TOKEN)
 
 
-def dispatch(stack, body=DISPATCH):
+def post_dispatch(stack, body=DISPATCH) -> str:
+    """The integration posts `body` to the running stack over HTTP: the new event's id."""
     response = stack.post("/api/v1/events", json=body, headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 202, response.text
     return response.json()["id"]
@@ -104,7 +105,7 @@ def running(stack, phones, tmp_path):
 def test_primary_at_once_secondary_on_time_and_ack_4_by_sms_stops_everything(stack, running):
     twilio, slack = running
     posted = time.monotonic()
-    event_id = dispatch(stack)
+    event_id = post_dispatch(stack)
 
     twilio.expect_sms(to=ALICE, containing="Reply 1 to ack", timeout=5)
     direct = slack.expect_message(to="U0ALICE", containing="curtail 12.5 MW", timeout=5)
@@ -138,7 +139,7 @@ def test_primary_at_once_secondary_on_time_and_ack_4_by_sms_stops_everything(sta
 def test_the_same_escalation_stops_when_acknowledged_by(stack, running, how):
     twilio, slack = running
     token = user_token(stack, "lead")
-    event_id = dispatch(stack)
+    event_id = post_dispatch(stack)
     twilio.expect_sms(to=ALICE, timeout=5)
     direct = slack.expect_message(to="U0ALICE", timeout=5)
     team_post = slack.expect_message(to="C0GRIDOPS", timeout=5)
@@ -176,7 +177,7 @@ def test_the_same_escalation_stops_when_acknowledged_by(stack, running, how):
 
 def test_a_cancellation_mid_escalation_stops_it_and_tells_who_was_paged(stack, running):
     twilio, slack = running
-    dispatch(stack)
+    post_dispatch(stack)
     twilio.expect_sms(to=ALICE, timeout=5)
     direct = slack.expect_message(to="U0ALICE", timeout=5)
     slack.expect_message(to="C0GRIDOPS", timeout=5)
@@ -199,7 +200,7 @@ def test_a_cancellation_mid_escalation_stops_it_and_tells_who_was_paged(stack, r
 def test_two_clocks_page_each_step_once(stack, running):
     twilio, slack = running
     stack.start("clock#2")
-    dispatch(stack)
+    post_dispatch(stack)
     slack.expect_message(to="U0ALICE", timeout=5)
     slack.expect_message(to="C0GRIDOPS", timeout=5)
 
@@ -227,7 +228,7 @@ def test_a_worker_killed_mid_step_and_the_step_still_happens_once(stack, phones,
     twilio, _ = phones
     stack.start("web")
     grid_ops(stack, tmp_path)
-    event_id = dispatch(stack)
+    event_id = post_dispatch(stack)
 
     with psycopg.connect(stack.database_url) as held:
         held.execute("SELECT 1 FROM edrops_event WHERE id = %s FOR UPDATE", (event_id,))

@@ -79,7 +79,7 @@ def clock():
         yield advance
 
 
-def dispatch(sender, body=MISO) -> Event:
+def post_dispatch_and_run_workers(sender, body=MISO) -> Event:
     """An integration posts `body`; the workers run what it queued."""
     response = sender.post("/api/v1/events", body, format="json")
     assert response.status_code == 202, response.content

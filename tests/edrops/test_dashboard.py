@@ -46,7 +46,8 @@ def csrf(client) -> str:
     return client.cookies["csrftoken"].value
 
 
-def dispatch(sender, body=MISO) -> Event:
+def post_dispatch(sender, body=MISO) -> Event:
+    """An integration posts `body`; the workers are not run."""
     return Event.objects.get(pk=sender.post("/api/v1/events", body, format="json").json()["id"])
 
 
@@ -71,7 +72,7 @@ def test_when_the_session_ends_the_polling_board_sends_the_browser_to_the_login(
 
 
 def test_an_open_event_shows_what_where_how_much_and_who_is_being_paged(sender, web):
-    event = dispatch(sender, {**MISO, "test": True})
+    event = post_dispatch(sender, {**MISO, "test": True})
     Event.objects.filter(pk=event.pk).update(
         policy=THREE_STEPS, step_index=1, paging=["alice", "bob"], last_step_at=timezone.now()
     )
@@ -92,7 +93,7 @@ def test_an_open_event_shows_what_where_how_much_and_who_is_being_paged(sender, 
 
 
 def test_a_missed_respond_by_is_said_in_words_not_colour_alone(sender, web):
-    event = dispatch(sender)
+    event = post_dispatch(sender)
     with time_machine.travel(event.respond_by + timedelta(minutes=3)):
         page = web.get("/").content.decode()
     row = page[page.index(f'id="event-{event.pk}"') :]
@@ -101,7 +102,7 @@ def test_a_missed_respond_by_is_said_in_words_not_colour_alone(sender, web):
 
 
 def test_the_acknowledge_button_acknowledges_as_the_logged_in_person_via_web(sender, web):
-    event = dispatch(sender)
+    event = post_dispatch(sender)
 
     response = web.post(f"/events/{event.pk}/acknowledge", HTTP_X_CSRFTOKEN=csrf(web))
 
@@ -115,14 +116,14 @@ def test_the_acknowledge_button_acknowledges_as_the_logged_in_person_via_web(sen
 
 
 def test_the_buttons_need_the_csrf_token(sender, web):
-    event = dispatch(sender)
+    event = post_dispatch(sender)
     assert web.post(f"/events/{event.pk}/acknowledge").status_code == 403
     event.refresh_from_db()
     assert event.status == "triggered"
 
 
 def test_pressing_acknowledge_second_says_who_was_first(sender, web, django_user_model):
-    event = dispatch(sender)
+    event = post_dispatch(sender)
     bob = django_user_model.objects.create_user("bob", password="pw-bob-1")  # no Person
     other = Client()
     other.force_login(bob)
@@ -138,7 +139,7 @@ def test_pressing_acknowledge_second_says_who_was_first(sender, web, django_user
 
 
 def test_resolve_asks_first_and_from_the_event_page_comes_back_to_it(sender, web):
-    event = dispatch(sender)
+    event = post_dispatch(sender)
     board = web.get("/").content.decode()
     page = web.get(f"/events/{event.pk}").content.decode()
     for html in (board, page):
@@ -157,7 +158,7 @@ def test_resolve_asks_first_and_from_the_event_page_comes_back_to_it(sender, web
 
 
 def test_htmx_polls_get_the_board_alone(sender, web):
-    dispatch(sender)
+    post_dispatch(sender)
     fragment = web.get("/", HTTP_HX_REQUEST="true").content.decode()
     full = web.get("/").content.decode()
     assert "<html" not in fragment
@@ -167,9 +168,9 @@ def test_htmx_polls_get_the_board_alone(sender, web):
 
 
 def test_open_events_keep_their_order_when_one_changes_and_closed_ones_go_below(sender, web):
-    first = dispatch(sender, {**MISO, "external_id": "A"})
-    second = dispatch(sender, {**MISO, "external_id": "B"})
-    third = dispatch(sender, {**MISO, "external_id": "C"})
+    first = post_dispatch(sender, {**MISO, "external_id": "A"})
+    second = post_dispatch(sender, {**MISO, "external_id": "B"})
+    third = post_dispatch(sender, {**MISO, "external_id": "C"})
     web.post(f"/events/{second.pk}/acknowledge", HTTP_X_CSRFTOKEN=csrf(web))
     web.post(f"/events/{third.pk}/resolve", HTTP_X_CSRFTOKEN=csrf(web))
 
@@ -185,7 +186,7 @@ def test_the_event_page_shows_the_whole_timeline_in_the_viewers_time_zone(sender
     alice.timezone = "America/Chicago"
     alice.save()
     with time_machine.travel(NOW, tick=False):
-        event = dispatch(sender)
+        event = post_dispatch(sender)
     with time_machine.travel(NOW + timedelta(minutes=2), tick=False):
         web.post(f"/events/{event.pk}/acknowledge", {"next": "event"}, HTTP_X_CSRFTOKEN=csrf(web))
 
@@ -204,7 +205,7 @@ def test_without_a_person_the_browsers_zone_is_used_on_the_board(sender, django_
     client = Client()
     client.force_login(user)
     client.cookies["tz"] = "Asia/Tokyo"
-    dispatch(sender)
+    post_dispatch(sender)
     assert "Asia/Tokyo" in client.get("/").content.decode()
     client.cookies["tz"] = "Not/AZone"
     assert ">UTC<" in client.get("/").content.decode()
@@ -264,7 +265,7 @@ def test_silent_sources_are_flagged_on_the_board(source, web):
 
 
 def test_once_acknowledged_the_event_page_says_where_escalation_stopped(sender, web):
-    event = dispatch(sender)
+    event = post_dispatch(sender)
     Event.objects.filter(pk=event.pk).update(
         policy=THREE_STEPS, step_index=2, paging=["bob"], last_step_at=timezone.now()
     )

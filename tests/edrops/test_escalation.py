@@ -18,7 +18,7 @@ from edrops.clock import tick
 from edrops.models import Event
 from edrops.tasks import run_escalation_step
 from rosters.models import EscalationStep, RotationMember, Team
-from tests.edrops.conftest import MISO, NOON, dispatch, example
+from tests.edrops.conftest import MISO, NOON, example, post_dispatch_and_run_workers
 from tests.fakes.queue import run_queued_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -85,7 +85,7 @@ def details(event: Event, kind: str) -> list[str]:
 def test_alice_is_paged_at_once_then_bob_and_dan_and_bobs_ack_4_stops_everything(
     sender, clock, twilio, slack
 ):
-    event = dispatch(sender)
+    event = post_dispatch_and_run_workers(sender)
 
     sms = twilio.expect_sms(to=ALICE, containing="Reply 1 to ack")
     assert sms.body == (
@@ -143,7 +143,7 @@ def test_the_worker_that_took_alices_first_step_dies_and_she_is_paged_seconds_la
 
 
 def test_bob_presses_1_on_the_call_and_nobody_is_paged_again(sender, clock, twilio):
-    dispatch(sender)
+    post_dispatch_and_run_workers(sender)
     twilio.expect_sms(to=ALICE)
     clock(120)
     twilio.expect_sms(to=BOB)
@@ -162,7 +162,7 @@ def test_bob_presses_1_on_the_call_and_nobody_is_paged_again(sender, clock, twil
 
 
 def test_alice_clicks_acknowledge_in_slack_and_the_message_says_so(sender, clock, twilio, slack):
-    dispatch(sender)
+    post_dispatch_and_run_workers(sender)
     twilio.expect_sms(to=ALICE)
     team_post = slack.expect_message(to="C0GRIDOPS")
     direct = slack.expect_message(to="U0ALICE")
@@ -181,7 +181,7 @@ def test_alice_clicks_acknowledge_in_slack_and_the_message_says_so(sender, clock
 def test_an_acknowledgement_over_the_api_cancels_the_call_still_to_come(
     sender, clock, twilio, django_user_model
 ):
-    event = dispatch(sender)
+    event = post_dispatch_and_run_workers(sender)
     twilio.expect_sms(to=ALICE)
     clock(120)
     twilio.expect_sms(to=BOB)
@@ -201,7 +201,7 @@ def test_an_acknowledgement_over_the_api_cancels_the_call_still_to_come(
 
 
 def test_a_cancellation_mid_escalation_stops_it_and_tells_who_was_paged(sender, clock, twilio):
-    dispatch(sender)
+    post_dispatch_and_run_workers(sender)
     twilio.expect_sms(to=ALICE)
 
     response = sender.post("/api/v1/events", example("miso-lmr-cancel.json"), format="json")
@@ -215,7 +215,7 @@ def test_a_cancellation_mid_escalation_stops_it_and_tells_who_was_paged(sender, 
 
 
 def test_a_step_task_delivered_twice_pages_once(sender, clock, twilio):
-    event = dispatch(sender)
+    event = post_dispatch_and_run_workers(sender)
     twilio.expect_sms(to=ALICE)
 
     assert run_escalation_step(str(event.pk), 0, 0) == "this step already ran"
@@ -238,7 +238,7 @@ def test_a_policy_fixed_while_the_dispatch_waited_for_a_worker_is_the_one_that_p
 
 
 def test_editing_the_policy_does_not_change_an_escalation_under_way(sender, clock, twilio):
-    dispatch(sender)
+    post_dispatch_and_run_workers(sender)
     twilio.expect_sms(to=ALICE)
     EscalationStep.objects.filter(position=1).update(targets=["person:carol"], wait=timedelta(0))
 
@@ -250,7 +250,7 @@ def test_editing_the_policy_does_not_change_an_escalation_under_way(sender, cloc
 
 
 def test_when_every_step_ran_unanswered_the_event_says_so(sender, clock, twilio):
-    event = dispatch(sender)
+    event = post_dispatch_and_run_workers(sender)
     clock(120)
     clock(180)  # step 3: the whole team
 
@@ -272,7 +272,7 @@ def test_when_every_step_ran_unanswered_the_event_says_so(sender, clock, twilio)
 
 def test_a_step_that_reaches_nobody_hands_over_to_the_next_at_once(sender, clock, twilio):
     RotationMember.objects.filter(rotation__name="primary").delete()
-    event = dispatch(sender)
+    event = post_dispatch_and_run_workers(sender)
 
     twilio.expect_sms(to=BOB)
     twilio.expect_sms(to=DAN)
@@ -286,7 +286,7 @@ def test_a_low_severity_event_waits_for_working_hours_and_uses_slack_only(
     sender, clock, twilio, slack
 ):
     with time_machine.travel(datetime(2026, 7, 14, 4, 0, tzinfo=UTC), tick=False):  # 23:00 CDT
-        dispatch(sender, {**MISO, "severity": "low", "external_id": "LOW-1"})
+        post_dispatch_and_run_workers(sender, {**MISO, "severity": "low", "external_id": "LOW-1"})
         slack.expect_nothing_more()
     # 08:00 CDT the next morning, Alice's working hours begin.
     with time_machine.travel(datetime(2026, 7, 14, 13, 0, 1, tzinfo=UTC), tick=False):
@@ -297,8 +297,10 @@ def test_a_low_severity_event_waits_for_working_hours_and_uses_slack_only(
 
 
 def test_sms_replies_ack_for_the_newest_ack_all_and_an_unknown_code(sender, clock, twilio):
-    dispatch(sender)
-    dispatch(sender, {**MISO, "external_id": "MISO-2", "summary": "second dispatch"})
+    post_dispatch_and_run_workers(sender)
+    post_dispatch_and_run_workers(
+        sender, {**MISO, "external_id": "MISO-2", "summary": "second dispatch"}
+    )
     twilio.expect_sms(to=ALICE, containing="Reply 1 to ack")
     twilio.expect_sms(to=ALICE, containing="Reply 2 to ack")
 
@@ -324,7 +326,7 @@ def test_sms_replies_ack_for_the_newest_ack_all_and_an_unknown_code(sender, cloc
 
 
 def test_a_late_reply_is_told_who_acknowledged_first(sender, clock, twilio):
-    dispatch(sender)
+    post_dispatch_and_run_workers(sender)
     clock(120)
     twilio.reply_sms(from_=DAN, body="1")
     run_queued_tasks()
@@ -336,15 +338,15 @@ def test_a_late_reply_is_told_who_acknowledged_first(sender, clock, twilio):
 
 
 def test_codes_are_not_reused_for_a_day_after_an_event_closes(sender, clock, twilio):
-    first = dispatch(sender)
+    first = post_dispatch_and_run_workers(sender)
     services.resolve(event=first, by=None, via="api", at=timezone.now())
-    second = dispatch(sender, {**MISO, "external_id": "MISO-2"})
+    second = post_dispatch_and_run_workers(sender, {**MISO, "external_id": "MISO-2"})
 
     assert (first.ack_code, Event.objects.get(pk=second.pk).ack_code) == (1, 2)
 
 
 def test_a_tick_says_when_the_next_step_falls_due_so_the_clock_can_wake_for_it(sender, clock):
-    event = dispatch(sender)
+    event = post_dispatch_and_run_workers(sender)
 
     report = tick(timezone.now())
 

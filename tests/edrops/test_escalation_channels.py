@@ -17,7 +17,7 @@ from edrops import selectors, services
 from edrops.models import Event
 from notifications.models import OutboxMessage
 from rosters.models import Team
-from tests.edrops.conftest import MISO, NOON, dispatch
+from tests.edrops.conftest import MISO, NOON, post_dispatch_and_run_workers
 from tests.fakes.queue import run_queued_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -83,7 +83,7 @@ def test_a_slack_channel_step_posts_the_page_there_once_with_the_button_in_the_t
     tmp_path, sender, clock, twilio, slack
 ):
     load(tmp_path, ROSTER)
-    event = dispatch(sender)
+    event = post_dispatch_and_run_workers(sender)
 
     post = slack.expect_message(to="C0MARKETS", containing="curtail 12.5 MW")
     assert post.button("acknowledge")["value"] == str(event.pk)
@@ -121,7 +121,7 @@ def test_bob_clicks_acknowledge_in_markets_and_every_slack_message_says_so(
     tmp_path, sender, clock, twilio, slack
 ):
     load(tmp_path, ROSTER)
-    event = dispatch(sender)
+    event = post_dispatch_and_run_workers(sender)
     post = slack.expect_message(to="C0MARKETS")
     team_post = slack.expect_message(to="C0GRIDOPS")
     direct = slack.expect_message(to="U0ALICE")
@@ -154,14 +154,15 @@ def test_resolved_then_triggered_again_the_channels_see_it_afresh_with_a_button(
     tmp_path, sender, clock, twilio, slack
 ):
     load(tmp_path, ROSTER)
-    event = dispatch(sender)
+    event = post_dispatch_and_run_workers(sender)
     for to in ("C0MARKETS", "C0GRIDOPS", "U0ALICE"):
         slack.expect_message(to=to)
     twilio.expect_sms(to=ALICE)
     services.resolve(event=event, by=None, source=None, via="web", at=timezone.now())
     run_queued_tasks()
 
-    dispatch(sender, body={**MISO, "revision": 1})  # the operator sends it again
+    # The operator sends it again.
+    post_dispatch_and_run_workers(sender, body={**MISO, "revision": 1})
 
     for to in ("C0MARKETS", "C0GRIDOPS", "U0ALICE"):
         assert slack.expect_message(to=to).button("acknowledge")["value"] == str(event.pk)
@@ -175,7 +176,7 @@ def test_a_step_that_reaches_only_a_slack_channel_waits_its_turn(
         "steps": [{"notify": ["slack:C0MARKETS"], "wait": "2m"}, {"notify": ["person:dan"]}]
     }
     load(tmp_path, roster)
-    event = dispatch(sender)
+    event = post_dispatch_and_run_workers(sender)
 
     slack.expect_message(to="C0MARKETS")
     clock(119)
@@ -189,7 +190,7 @@ def test_when_the_steps_run_out_the_team_channel_is_told_and_the_notice_follows_
     tmp_path, sender, clock, twilio, slack
 ):
     load(tmp_path, ROSTER)
-    event = dispatch(sender)
+    event = post_dispatch_and_run_workers(sender)
     run_out(clock)
 
     notice = slack.expect_message(to="C0GRIDOPS", containing="Nobody acknowledged")
@@ -214,7 +215,7 @@ def test_without_a_team_channel_running_out_posts_nothing_and_fails_nothing(
     del roster["teams"][0]["slack_channel"]
     roster["teams"][0]["escalation"] = {"steps": [{"notify": ["person:dan"]}]}
     load(tmp_path, roster)
-    event = dispatch(sender)
+    event = post_dispatch_and_run_workers(sender)
 
     twilio.expect_sms(to=DAN)
     event.refresh_from_db()
@@ -229,7 +230,7 @@ def test_without_slack_credentials_the_channel_post_and_the_notice_go_to_the_out
 ):
     settings.SLACK_BOT_TOKEN = settings.TWILIO_ACCOUNT_SID = settings.TWILIO_AUTH_TOKEN = ""
     load(tmp_path, ROSTER)
-    event = dispatch(sender)
+    event = post_dispatch_and_run_workers(sender)
     run_out(clock)
 
     [post] = OutboxMessage.objects.filter(to="C0MARKETS")
@@ -254,7 +255,7 @@ def test_a_summary_written_as_slack_markup_stays_text_in_every_message_and_rewri
 ):
     load(tmp_path, ROSTER)
     sneaky = "<!channel> <https://example.invalid/x|Acknowledge here>"
-    dispatch(sender, body={**MISO, "summary": sneaky})
+    post_dispatch_and_run_workers(sender, body={**MISO, "summary": sneaky})
     post = slack.expect_message(to="C0MARKETS")
     assert "<!channel>" not in post.text + str(post.blocks)
     assert "&lt;!channel&gt; &lt;https://example.invalid/x|Acknowledge here&gt;" in post.text

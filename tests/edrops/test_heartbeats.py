@@ -326,14 +326,14 @@ def test_a_source_saved_without_rearming_is_armed_by_the_clock_rather_than_never
 
 def test_one_broken_source_does_not_stop_the_others_alarms(miso, team, now, monkeypatch):
     services.upsert_source(name="pjm-dr", team=team, heartbeat_interval=5 * MIN)
-    real_raise = services.heartbeats._raise_alarm
+    real_raise = services.silence_alarms._raise_alarm
 
     def failing_for_miso(*, source_id, deadline, now):
         if source_id == miso.pk:
             raise RuntimeError("boom")
         return real_raise(source_id=source_id, deadline=deadline, now=now)
 
-    monkeypatch.setattr(services.heartbeats, "_raise_alarm", failing_for_miso)
+    monkeypatch.setattr(services.silence_alarms, "_raise_alarm", failing_for_miso)
     assert tick(now, T0 + 6 * MIN) == 1
     monkeypatch.undo()
     assert tick(now, T0 + 6 * MIN + SEC) == 1, "miso stayed due and alarms on the next tick"

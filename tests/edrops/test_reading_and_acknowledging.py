@@ -16,7 +16,8 @@ MISO = example("miso-lmr-dispatch.json")
 
 
 @pytest.fixture
-def dispatch(sender) -> str:
+def miso_event_id(sender) -> str:
+    """The MISO example, posted by its integration: the id of its event."""
     return sender.post("/api/v1/events", MISO, format="json").json()["id"]
 
 
@@ -26,10 +27,10 @@ def token_client(user) -> APIClient:
     return client
 
 
-def test_a_person_reads_the_event_with_its_revisions_and_timeline(sender, responder, dispatch):
+def test_a_person_reads_the_event_with_its_revisions_and_timeline(sender, responder, miso_event_id):
     sender.post("/api/v1/events", example("miso-lmr-update-endtime.json"), format="json")
 
-    event = responder.get(f"/api/v1/events/{dispatch}").json()
+    event = responder.get(f"/api/v1/events/{miso_event_id}").json()
 
     assert event["status"] == "triggered"
     assert event["summary"].startswith("MISO LMR scheduling instruction")
@@ -47,9 +48,9 @@ def test_a_person_reads_the_event_with_its_revisions_and_timeline(sender, respon
     ]
 
 
-def test_events_are_listed_newest_first_and_filtered_by_status(sender, responder, dispatch):
+def test_events_are_listed_newest_first_and_filtered_by_status(sender, responder, miso_event_id):
     pjm = sender.post("/api/v1/events", example("pjm-dr-30min.json"), format="json").json()
-    responder.post(f"/api/v1/events/{dispatch}/acknowledge")
+    responder.post(f"/api/v1/events/{miso_event_id}/acknowledge")
 
     everything = responder.get("/api/v1/events").json()
     triggered = responder.get("/api/v1/events?status=triggered").json()
@@ -57,20 +58,20 @@ def test_events_are_listed_newest_first_and_filtered_by_status(sender, responder
     closed = responder.get("/api/v1/events?status=closed").json()
 
     assert everything["count"] == 2
-    assert [e["id"] for e in everything["results"]] == [pjm["id"], dispatch]
+    assert [e["id"] for e in everything["results"]] == [pjm["id"], miso_event_id]
     assert [e["id"] for e in triggered["results"]] == [pjm["id"]]
-    assert [e["id"] for e in acknowledged["results"]] == [dispatch]
+    assert [e["id"] for e in acknowledged["results"]] == [miso_event_id]
     assert closed["count"] == 0
     assert responder.get("/api/v1/events?status=bogus").status_code == 400
 
 
 def test_alice_acknowledges_and_bob_is_told_it_is_already_acknowledged(
-    responder, alice, dispatch, django_user_model
+    responder, alice, miso_event_id, django_user_model
 ):
     bob = PersonFactory(handle="bob", user=django_user_model.objects.create_user("bob"))
 
-    first = responder.post(f"/api/v1/events/{dispatch}/acknowledge")
-    second = token_client(bob.user).post(f"/api/v1/events/{dispatch}/acknowledge")
+    first = responder.post(f"/api/v1/events/{miso_event_id}/acknowledge")
+    second = token_client(bob.user).post(f"/api/v1/events/{miso_event_id}/acknowledge")
 
     assert first.status_code == 200
     assert (first.json()["status"], first.json()["acknowledged_by"]) == ("acknowledged", "alice")
@@ -84,43 +85,44 @@ def test_alice_acknowledges_and_bob_is_told_it_is_already_acknowledged(
     ]
 
     result = services.acknowledge(
-        event=Event.objects.get(pk=dispatch), by=bob, via="sms", at=timezone.now()
+        event=Event.objects.get(pk=miso_event_id), by=bob, via="sms", at=timezone.now()
     )
     assert (result.changed, result.message) == (False, "already acknowledged by alice via api")
 
 
-def test_a_login_without_a_person_acknowledges_under_its_username(dispatch, django_user_model):
+def test_a_login_without_a_person_acknowledges_under_its_username(miso_event_id, django_user_model):
     ops = django_user_model.objects.create_user("night-ops", password="pw-night-1")
     browser = APIClient(enforce_csrf_checks=False)
     browser.login(username="night-ops", password="pw-night-1")
 
-    event = browser.post(f"/api/v1/events/{dispatch}/acknowledge").json()
+    event = browser.post(f"/api/v1/events/{miso_event_id}/acknowledge").json()
 
     assert (event["acknowledged_by"], event["acknowledged_via"]) == (ops.username, "web")
 
 
-def test_resolving_closes_the_event_and_a_second_resolve_changes_nothing(responder, dispatch):
-    resolved = responder.post(f"/api/v1/events/{dispatch}/resolve").json()
-    again = responder.post(f"/api/v1/events/{dispatch}/resolve").json()
+def test_resolving_closes_the_event_and_a_second_resolve_changes_nothing(responder, miso_event_id):
+    resolved = responder.post(f"/api/v1/events/{miso_event_id}/resolve").json()
+    again = responder.post(f"/api/v1/events/{miso_event_id}/resolve").json()
 
     assert (resolved["status"], resolved["closed_by"]) == ("resolved", "alice")
     assert again["closed_at"] == resolved["closed_at"]
     assert [t["kind"] for t in again["timeline"]] == ["received", "resolved"]
     # Acknowledging a closed event changes nothing either.
-    assert responder.post(f"/api/v1/events/{dispatch}/acknowledge").json()["status"] == "resolved"
+    acknowledged = responder.post(f"/api/v1/events/{miso_event_id}/acknowledge").json()
+    assert acknowledged["status"] == "resolved"
 
 
-def test_a_source_token_cannot_read_or_acknowledge_events(sender, dispatch):
+def test_a_source_token_cannot_read_or_acknowledge_events(sender, miso_event_id):
     assert sender.get("/api/v1/events").status_code == 401
-    assert sender.get(f"/api/v1/events/{dispatch}").status_code == 401
-    assert sender.post(f"/api/v1/events/{dispatch}/acknowledge").status_code == 401
-    assert sender.post(f"/api/v1/events/{dispatch}/resolve").status_code == 401
+    assert sender.get(f"/api/v1/events/{miso_event_id}").status_code == 401
+    assert sender.post(f"/api/v1/events/{miso_event_id}/acknowledge").status_code == 401
+    assert sender.post(f"/api/v1/events/{miso_event_id}/resolve").status_code == 401
     assert Event.objects.get().status == "triggered"
 
 
-def test_nobody_reads_events_without_logging_in(client, dispatch):
+def test_nobody_reads_events_without_logging_in(client, miso_event_id):
     assert client.get("/api/v1/events").status_code == 401
-    assert client.get(f"/api/v1/events/{dispatch}").status_code == 401
+    assert client.get(f"/api/v1/events/{miso_event_id}").status_code == 401
 
 
 def test_an_unknown_event_is_404(responder):

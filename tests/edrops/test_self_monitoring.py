@@ -6,7 +6,7 @@ import pytest
 
 from edrops import clock, services
 from edrops.models import ProcessCheckIn
-from edrops.services import self_monitoring
+from edrops.services import processes
 from tests.fakes.monitor import Monitor
 
 pytestmark = pytest.mark.django_db
@@ -27,9 +27,9 @@ def monitor(settings):
 @pytest.fixture(autouse=True)
 def fresh_switch(monkeypatch):
     """Each test is a new clock process."""
-    monkeypatch.setattr(self_monitoring, "_switch", self_monitoring._Switch())
+    monkeypatch.setattr(processes, "_switch", processes._Switch())
     yield
-    thread = self_monitoring._switch.in_flight
+    thread = processes._switch.in_flight
     if thread is not None:
         thread.join(timeout=15)
 
@@ -77,12 +77,12 @@ def test_without_a_url_nothing_is_pinged(settings):
     settings.EDROPS_HEARTBEAT_URL = ""
     worker_seen(T0)
     assert clock.tick(T0).enqueued["dead_mans_switch"] == 0
-    assert self_monitoring._switch.in_flight is None
+    assert processes._switch.in_flight is None
 
 
 def test_an_unreachable_monitor_is_logged_and_the_clock_goes_on(settings, caplog):
     settings.EDROPS_HEARTBEAT_URL = "http://127.0.0.1:9/nobody-listens"
     worker_seen(T0)
     assert clock.tick(T0).enqueued["dead_mans_switch"] == 1
-    self_monitoring._switch.in_flight.join(timeout=15)
+    processes._switch.in_flight.join(timeout=15)
     assert "dead man's switch ping to http://127.0.0.1:9/nobody-listens failed" in caplog.text

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from edrops import selectors, services
 from edrops.models import TimelineEntry
 from rosters.models import Team
-from tests.edrops.conftest import MISO, dispatch
+from tests.edrops.conftest import MISO, post_dispatch_and_run_workers
 from tests.fakes.queue import run_queued_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -60,7 +60,7 @@ def reader(django_user_model):
 
 def page_alice_and_reach_her_nowhere(sender, clock, twilio):
     twilio.reject_next_as_invalid_number()
-    event = dispatch(sender)
+    event = post_dispatch_and_run_workers(sender)
     call = twilio.expect_call(to=ALICE)  # the SMS failed: the call goes at once
     twilio.complete_call(call, "no-answer")
     run_queued_tasks()
@@ -103,7 +103,7 @@ def test_in_a_storm_the_channel_hears_once_that_alice_cannot_be_reached(
 ):
     for n in range(2):
         twilio.reject_next_as_invalid_number()
-        dispatch(sender, body={**MISO, "external_id": f"storm-{n}"})
+        post_dispatch_and_run_workers(sender, body={**MISO, "external_id": f"storm-{n}"})
         twilio.complete_call(twilio.expect_call(to=ALICE), "no-answer")
         run_queued_tasks()
 

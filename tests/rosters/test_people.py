@@ -57,7 +57,7 @@ def test_without_rules_a_person_with_a_phone_gets_sms_then_a_call_a_minute_later
     ]
 
 
-def test_without_rules_or_phone_slack_comes_before_email():
+def test_without_rules_or_phone_slack_is_used_instead_of_email():
     bob = person(handle="bob", slack_user_id="U0BOB", email="bob@example.com")
     bob.save()
     assert [s.channel for s in contact_plan(person=bob)] == ["slack"]

@@ -1,14 +1,17 @@
-"""A heartbeat *out* of edrops: a dead man's switch for edrops itself.
+"""Our own processes: workers and the clock check in (the rows /readyz and the dashboard read),
+and the clock pings a dead man's switch while edrops can page.
 
 The top complaint about self-hosted alerting is "no alerts because the alert sender wasn't
-running". /readyz covers a load balancer; this covers the case where nobody polls us: the clock
-GETs `EDROPS_HEARTBEAT_URL` (Healthchecks.io, Dead Man's Snitch, Cronitor...) every
-`EDROPS_HEARTBEAT_INTERVAL` seconds, but only while a worker has checked in within
-LIVENESS_TIMEOUT. So the outside monitor alarms when the clock dies (nobody pings), when every
-worker dies (the clock stops pinging), and when the database is gone.
+running". /readyz covers a load balancer; the dead man's switch covers the case where nobody
+polls us: the clock GETs `EDROPS_HEARTBEAT_URL` (Healthchecks.io, Dead Man's Snitch,
+Cronitor...) every `EDROPS_HEARTBEAT_INTERVAL` seconds, but only while a worker has checked in
+within LIVENESS_TIMEOUT. So the outside monitor alarms when the clock dies (nobody pings), when
+every worker dies (the clock stops pinging), and when the database is gone.
 """
 
 import logging
+import os
+import socket
 import threading
 import urllib.request
 from datetime import datetime, timedelta
@@ -16,11 +19,35 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from edrops.models import ProcessCheckIn
-from edrops.selectors.liveness import readiness
+from edrops.selectors.processes import readiness
 
 logger = logging.getLogger(__name__)
 
+# A process that has not checked in for this long is gone for good; its row only clutters.
+STALE_CHECK_IN = timedelta(days=1)
 PING_TIMEOUT = 10.0  # seconds; the request runs in its own thread, never in the tick
+
+
+def process_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def check_in(*, role: ProcessCheckIn.Role, now: datetime, name: str | None = None) -> None:
+    """Record that this process (a worker or the clock) is alive at `now`."""
+    name = name or process_name()
+    updated = ProcessCheckIn.objects.filter(role=role, name=name).update(last_seen=now)
+    if not updated:
+        # First check-in of this process: a fast UPDATE is all later ones need.
+        ProcessCheckIn.objects.update_or_create(
+            role=role,
+            name=name,
+            defaults={"last_seen": now},
+            create_defaults={"started_at": now, "last_seen": now},
+        )
+        ProcessCheckIn.objects.filter(last_seen__lt=now - STALE_CHECK_IN).delete()
+
+
+# --- The dead man's switch -------------------------------------------------------------------
 
 
 class _Switch:

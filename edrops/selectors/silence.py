@@ -1,7 +1,7 @@
-"""How each source's heartbeat stands, and how edrops itself stands (for the dashboard and
-the admin): a constant number of queries, whatever the number of sources."""
+"""Source silence, read: how each source's heartbeat stands (for the dashboard, the admin and
+the clock's sleep), in a constant number of queries, whatever the number of sources."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import (
@@ -19,7 +19,6 @@ from django.db.models import (
 )
 
 from edrops.models import Source
-from edrops.selectors.liveness import readiness
 
 
 class HeartbeatState(TextChoices):
@@ -89,26 +88,3 @@ def source_health(*, now: datetime) -> list[SourceHealth]:
         )
         for source in sources.order_by("name")
     ]
-
-
-@dataclass(frozen=True)
-class SystemHealth:
-    database: bool
-    last_seen: dict[str, datetime | None]  # worker / clock: the latest check-in
-    missing: list[str]  # what was not seen within LIVENESS_TIMEOUT ("worker", "clock")
-    sources: list[SourceHealth] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.missing and not any(s.state == HeartbeatState.SILENT for s in self.sources)
-
-
-def system_health(*, now: datetime) -> SystemHealth:
-    """Can edrops page (worker, clock, database), and is every feed alive: three queries."""
-    ready = readiness(now=now)
-    return SystemHealth(
-        database=ready.database,
-        last_seen=ready.last_seen,
-        missing=ready.missing,
-        sources=source_health(now=now) if ready.database else [],
-    )

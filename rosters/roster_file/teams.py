@@ -1,48 +1,26 @@
-"""Checking a roster file (API.md §6): every problem as `path: message`, or a plan to write.
-
-A plan holds only values already checked (handles known, rotations of the right team, times
-converted to UTC), so writing it cannot fail half-way on bad input.
-"""
+"""Checking a roster file's teams: their members, rotations, overrides and escalation policy,
+each against the people the file (or the database) knows and the team's own rotations."""
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 
 from rosters.columns import text_problem
-from rosters.models import (
-    DEFAULT_ACK_SLA,
-    Channel,
-    Person,
-    Team,
-)
+from rosters.models import DEFAULT_ACK_SLA, Team
 from rosters.models.schedule import MIN_SHIFT
-from rosters.services.checker import MAX_LIST, Checker
+from rosters.roster_file.checker import MAX_LIST, Checker
+from rosters.roster_file.plan import PolicyPlan, RotationPlan, TeamPlan
 from rosters.validators import (
     TargetKind,
-    normalize_phone,
     parse_target,
     unreachable_warning,
-    validate_handle,
     validate_timezone,
 )
 
-TOP_KEYS = ("people", "teams", "sources")
-PERSON_KEYS = (
-    "handle",
-    "name",
-    "email",
-    "phone",
-    "slack_user_id",
-    "timezone",
-    "working_hours",
-    "contact",
-)
 TEAM_KEYS = (
     "slug",
     "name",
@@ -58,61 +36,6 @@ OVERRIDE_KEYS = ("rotation", "person", "start", "end")
 ESCALATION_KEYS = ("ack_sla", "repeat", "steps")
 STEP_KEYS = ("notify", "wait")
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
-HOURS_RE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
-
-
-class RosterFileError(Exception):
-    def __init__(self, errors: list[str]):
-        super().__init__(f"{len(errors)} problem(s) in the roster file")
-        self.errors = errors
-
-
-# --- What the file asks for, checked -----------------------------------------------------------
-
-
-@dataclass
-class PersonPlan:
-    handle: str
-    fields: dict[str, Any]
-    contact: list[tuple[str, timedelta]] | None
-
-
-@dataclass
-class RotationPlan:
-    name: str
-    timezone: str
-    start_date: date
-    start_time: time
-    shift: timedelta
-    people: list[str]
-
-
-@dataclass
-class PolicyPlan:
-    ack_sla: timedelta
-    repeat: int
-    steps: list[tuple[list[str], timedelta]]
-
-
-@dataclass
-class TeamPlan:
-    slug: str
-    fields: dict[str, Any]
-    members: list[str]
-    rotations: list[RotationPlan] | None = None
-    overrides: list[tuple[str, str, datetime, datetime]] | None = None
-    escalation: PolicyPlan | None = None
-
-
-@dataclass
-class RosterPlan:
-    people: list[PersonPlan] = field(default_factory=list)
-    teams: list[TeamPlan] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def team_slugs(self) -> set[str]:
-        return {t.slug for t in self.teams}
 
 
 def local_to_utc(value: datetime, tz: ZoneInfo) -> datetime:
@@ -121,151 +44,7 @@ def local_to_utc(value: datetime, tz: ZoneInfo) -> datetime:
     return value.replace(tzinfo=tz, fold=0).astimezone(UTC)
 
 
-def _handles_named(teams: list[dict]) -> set[str]:
-    """Every handle the teams mention, so people already in the database are looked up in
-    one query (they may be named without being in the file)."""
-
-    def strings(value: Any) -> list[str]:
-        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-    def dicts(value: Any) -> list[dict]:
-        return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-    named: set[str] = set()
-    for t in teams:
-        named |= set(strings(t.get("members")))
-        for r in dicts(t.get("rotations")):
-            named |= set(strings(r.get("people")))
-        named |= {
-            o["person"] for o in dicts(t.get("overrides")) if isinstance(o.get("person"), str)
-        }
-        escalation = t.get("escalation") if isinstance(t.get("escalation"), dict) else {}
-        for step in dicts(escalation.get("steps")):
-            named |= {
-                x.removeprefix("person:")
-                for x in strings(step.get("notify"))
-                if x.startswith("person:")
-            }
-    return named
-
-
-def check_roster(data: Any) -> RosterPlan:
-    """Every problem in the file, or the plan to write it. Raises RosterFileError(errors)."""
-    c = Checker()
-    plan = RosterPlan()
-    if not isinstance(data, dict):
-        raise RosterFileError(["(file): expected a mapping with people:, teams: and sources:"])
-    c.keys(data, TOP_KEYS, "")
-    people = c.list_of(data, "people", "people", dict)
-    teams = c.list_of(data, "teams", "teams", dict)
-
-    file_handles = [p.get("handle") for p in people if isinstance(p.get("handle"), str)]
-    # Only what a query can carry is looked up (a NUL can't be sent to PostgreSQL); the rest
-    # is reported where it stands.
-    wanted = {h for h in set(file_handles) | _handles_named(teams) if not text_problem(h)}
-    known = set(file_handles) | set(
-        Person.objects.filter(handle__in=wanted).values_list("handle", flat=True)
-    )
-    reachable = {
-        p["handle"]
-        for p in people
-        if isinstance(p.get("handle"), str)
-        and any(p.get(k) for k in ("phone", "email", "slack_user_id"))
-    }
-    reachable |= set(
-        Person.objects.filter(handle__in=wanted - set(file_handles))
-        .exclude(phone="", email="", slack_user_id="")
-        .values_list("handle", flat=True)
-    )
-
-    seen: dict[str, str] = {}
-    for i, raw in enumerate(people):
-        path = f"people[{i}]"
-        person = _check_person(c, raw, path)
-        if person is None:
-            continue
-        if person.handle in seen:
-            c.error(f"{path}.handle", f"{person.handle} is already in {seen[person.handle]}")
-            continue
-        seen[person.handle] = path
-        plan.people.append(person)
-
-    existing_teams = {
-        t.slug: t
-        for t in Team.objects.filter(
-            slug__in=[
-                t["slug"]
-                for t in teams
-                if isinstance(t.get("slug"), str) and not text_problem(t["slug"])
-            ]
-        ).prefetch_related("rotations")
-    }
-    slugs: dict[str, str] = {}
-    for i, raw in enumerate(teams):
-        path = f"teams[{i}]"
-        team = _check_team(c, raw, path, known=known, reachable=reachable, existing=existing_teams)
-        if team is None:
-            continue
-        if team.slug in slugs:
-            c.error(f"{path}.slug", f"{team.slug} is already in {slugs[team.slug]}")
-            continue
-        slugs[team.slug] = path
-        plan.teams.append(team)
-    plan.warnings = c.warnings
-    if c.errors:
-        raise RosterFileError(c.errors)
-    return plan
-
-
-def _check_person(c: Checker, raw: dict, path: str) -> PersonPlan | None:
-    c.keys(raw, PERSON_KEYS, path)
-    handle = c.text(raw, "handle", path, required=True, validator=validate_handle, max_length=64)
-    fields: dict[str, Any] = {}
-    fields["name"] = c.text(raw, "name", path, required=True, max_length=200)
-    fields["timezone"] = c.text(raw, "timezone", path, required=True, validator=validate_timezone)
-    if "email" in raw:
-        fields["email"] = c.text(raw, "email", path, validator=validate_email) or ""
-    if "phone" in raw:
-        fields["phone"] = c.text(raw, "phone", path, convert=normalize_phone) or ""
-    if "slack_user_id" in raw:
-        fields["slack_user_id"] = c.text(raw, "slack_user_id", path, max_length=32) or ""
-    if "working_hours" in raw:
-        hours = c.text(raw, "working_hours", path, convert=_working_hours)
-        fields["work_starts"], fields["work_ends"] = hours or (None, None)
-    contact = None
-    if "contact" in raw:
-        contact = []
-        rules = c.list_of(raw, "contact", f"{path}.contact", dict, most=MAX_LIST)
-        for j, rule in enumerate(rules):
-            rpath = f"{path}.contact[{j}]"
-            c.keys(rule, ("channel", "after"), rpath)
-            channel = c.text(rule, "channel", rpath, required=True, choices=Channel.values)
-            after = c.duration(rule, "after", rpath, default=timedelta(0))
-            if channel and after is not None:
-                contact.append((channel, after))
-    if not c.fits(Person, fields, path):
-        return None
-    if handle is None or None in (fields["name"], fields["timezone"]):
-        return None
-    return PersonPlan(handle=handle, fields=fields, contact=contact)
-
-
-def _working_hours(value: str) -> tuple[time, time]:
-    match = HOURS_RE.match(value.strip())
-    try:
-        if not match:
-            raise ValueError
-        starts, ends = time(int(match[1]), int(match[2])), time(int(match[3]), int(match[4]))
-    except ValueError:
-        raise ValidationError(
-            f"{value!r}: write local hours as HH:MM-HH:MM, e.g. 08:00-18:00"
-        ) from None
-    if starts == ends:
-        raise ValidationError(f"{value!r}: the working hours start and end at the same time")
-    return starts, ends
-
-
-def _check_team(
+def check_team(
     c: Checker,
     raw: dict,
     path: str,

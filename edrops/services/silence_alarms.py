@@ -1,17 +1,6 @@
-"""Heartbeats: a source that goes quiet raises one event for its team; its next sign of life
-resolves it.
-
-A dispatch feed that dies looks exactly like a quiet day, so each monitored source proves it is
-alive every `heartbeat_interval`. The state lives on the Source row:
-
-- `last_heartbeat_at`: the last sign of life (a heartbeat, or an event when
-  `events_count_as_life`).
-- `heartbeat_due_at`: when the source is declared silent, i.e. (last life, or the moment
-  monitoring started) + interval + grace. It is the only column the clock reads (a partial
-  index holds only armed monitors). Empty while the monitor is off, and once the current outage
-  has raised its alarm: that is what makes one outage one alarm.
-- `heartbeat_alarm`: the outage's event, until the source is heard again. A person may resolve
-  it earlier; the source still counts as silent until it speaks.
+"""The clock's part of source silence (the deadlines are kept in `silence.py`): every
+monitored source whose deadline has passed raises one event for its team, through `ingest`,
+so a silent feed pages like any dispatch.
 """
 
 import logging
@@ -19,7 +8,7 @@ from datetime import datetime
 
 from edrops.models import Event, Integration, Source
 from edrops.services.ingest import EventInput, ingest
-from edrops.services.life import deadline_after, deadline_from
+from edrops.services.silence import deadline_from
 from notifications import queue
 from notifications.rendering import duration, local_time
 
@@ -27,24 +16,6 @@ logger = logging.getLogger(__name__)
 
 CLAIM_BATCH = 100
 SILENT_EXTERNAL_ID = "edrops:silent:"
-
-
-def rearm(*, source: Source, was_monitored: bool, now: datetime) -> None:
-    """After the heartbeat interval or grace changed (or the source was created): set the
-    deadline for the new settings.
-
-    A monitor switched on (or a new source) counts from now, so it never alarms before its
-    first interval. A changed interval counts from the last heartbeat, as it would have had
-    it been set so all along. An outage that already alarmed stays one outage: no new deadline
-    until the source is heard again."""
-    if source.heartbeat_interval is None or source.heartbeat_alarm_id is not None:
-        due = None
-    elif was_monitored and source.last_heartbeat_at is not None:
-        due = deadline_after(source, source.last_heartbeat_at)
-    else:
-        due = deadline_after(source, now)
-    source.heartbeat_due_at = due
-    Source.objects.filter(pk=source.pk).update(heartbeat_due_at=due)
 
 
 def raise_silence_alarms(*, now: datetime) -> int:

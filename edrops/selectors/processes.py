@@ -1,4 +1,5 @@
-"""Process liveness: can this deployment page someone now?"""
+"""Our own processes, read: can this deployment page someone now (/readyz), and, for the
+dashboard's banner, is every feed alive too?"""
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -8,6 +9,7 @@ from django.db import DatabaseError, connection
 from django.db.models import Max
 
 from edrops.models import ProcessCheckIn
+from edrops.selectors.silence import HeartbeatState, SourceHealth, source_health
 
 
 @dataclass(frozen=True)
@@ -37,3 +39,26 @@ def readiness(*, now: datetime) -> Readiness:
     last_seen = {role: seen.get(role) for role in ProcessCheckIn.Role.values}
     missing = [role for role, at in last_seen.items() if at is None or at < cutoff]
     return Readiness(database=True, last_seen=last_seen, missing=missing)
+
+
+@dataclass(frozen=True)
+class SystemHealth:
+    database: bool
+    last_seen: dict[str, datetime | None]  # worker / clock: the latest check-in
+    missing: list[str]  # what was not seen within LIVENESS_TIMEOUT ("worker", "clock")
+    sources: list[SourceHealth] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not any(s.state == HeartbeatState.SILENT for s in self.sources)
+
+
+def system_health(*, now: datetime) -> SystemHealth:
+    """Can edrops page (worker, clock, database), and is every feed alive: three queries."""
+    ready = readiness(now=now)
+    return SystemHealth(
+        database=ready.database,
+        last_seen=ready.last_seen,
+        missing=ready.missing,
+        sources=source_health(now=now) if ready.database else [],
+    )

@@ -1,7 +1,21 @@
-"""A sign of life from a source: a heartbeat, or an event when `events_count_as_life`.
+"""Source silence: a source that goes quiet raises one event for its team; its next sign of
+life resolves it. This file keeps each source's deadline; `silence_alarms.py` is the clock's
+part, raising the alarm when a deadline passes.
 
-Kept apart from the alarm side (heartbeats.py) because `ingest` calls it for every accepted
-event, and the alarm side raises its events through `ingest`.
+A dispatch feed that dies looks exactly like a quiet day, so each monitored source proves it is
+alive every `heartbeat_interval`. The state lives on the Source row:
+
+- `last_heartbeat_at`: the last sign of life (a heartbeat, or an event when
+  `events_count_as_life`).
+- `heartbeat_due_at`: when the source is declared silent, i.e. (last life, or the moment
+  monitoring started) + interval + grace. It is the only column the clock reads (a partial
+  index holds only armed monitors). Empty while the monitor is off, and once the current outage
+  has raised its alarm: that is what makes one outage one alarm.
+- `heartbeat_alarm`: the outage's event, until the source is heard again. A person may resolve
+  it earlier; the source still counts as silent until it speaks.
+
+The alarms are apart from this file because `ingest` calls `record_life` for every accepted
+event, and the alarms are raised through `ingest`.
 """
 
 import logging
@@ -45,6 +59,24 @@ def deadline_after(source: Source, base: datetime) -> datetime | None:
     if source.heartbeat_interval is None:
         return None
     return base + source.heartbeat_interval + source.heartbeat_grace
+
+
+def rearm(*, source: Source, was_monitored: bool, now: datetime) -> None:
+    """After the heartbeat interval or grace changed (or the source was created): set the
+    deadline for the new settings.
+
+    A monitor switched on (or a new source) counts from now, so it never alarms before its
+    first interval. A changed interval counts from the last heartbeat, as it would have had
+    it been set so all along. An outage that already alarmed stays one outage: no new deadline
+    until the source is heard again."""
+    if source.heartbeat_interval is None or source.heartbeat_alarm_id is not None:
+        due = None
+    elif was_monitored and source.last_heartbeat_at is not None:
+        due = deadline_after(source, source.last_heartbeat_at)
+    else:
+        due = deadline_after(source, now)
+    source.heartbeat_due_at = due
+    Source.objects.filter(pk=source.pk).update(heartbeat_due_at=due)
 
 
 def record_life(*, source: Source, now: datetime) -> Life:

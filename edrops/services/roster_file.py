@@ -1,0 +1,148 @@
+"""The roster file as `manage.py load_roster` loads it (API.md §6): the rosters app reads,
+checks and writes its people, teams, rotations, overrides and escalation policies
+(`rosters.roster_file`, `rosters.services.roster_file`); its `sources:` are edrops'
+integrations, checked and written here, with the rest.
+
+All of the file or nothing: every problem, in the roster part and in `sources:`, is reported
+in one pass before anything is written, and the whole file is written in one transaction.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from edrops.models import Source
+from edrops.services.sources import upsert_source
+from rosters.columns import text_problem
+from rosters.models import Team
+from rosters.roster_file import (
+    Checker,
+    RosterFileError,
+    RosterPlan,
+    check_roster,
+    read_roster_file,
+)
+from rosters.services.roster_file import RosterChanges, apply_roster
+from rosters.validators import parse_duration
+
+SOURCE_KEYS = ("name", "team", "heartbeat")
+
+
+@dataclass(frozen=True)
+class CheckedRoster:
+    """A roster file with no problem: the rosters app's plan and the `sources:` entries."""
+
+    plan: RosterPlan
+    sources: list[dict]
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.plan.warnings
+
+
+@dataclass(frozen=True)
+class SourceChange:
+    name: str
+    outcome: str  # "created" | "updated" | "unchanged"
+    token: str | None  # the new source's token, shown this once
+
+
+@dataclass(frozen=True)
+class LoadedRoster:
+    changes: RosterChanges  # what changed, by kind, sources included
+    sources: list[SourceChange]
+
+
+def check_roster_file(*, path: str | Path) -> CheckedRoster:
+    """The file read and checked, or RosterFileError with every problem in it."""
+    data = read_roster_file(path)
+    errors: list[str] = []
+    try:
+        plan = check_roster(data)
+    except RosterFileError as e:
+        plan, errors = None, e.errors
+    slugs = plan.team_slugs if plan else _slugs_named(data)
+    sources, source_errors = check_roster_sources(data=data, team_slugs=slugs)
+    errors += source_errors
+    if errors:
+        raise RosterFileError(errors)
+    return CheckedRoster(plan=plan, sources=sources)
+
+
+def load_roster_file(*, roster: CheckedRoster, dry_run: bool = False) -> LoadedRoster:
+    """Write a checked file in one transaction; with `dry_run`, roll it back and only say what
+    would change."""
+    with transaction.atomic():
+        changes = apply_roster(roster.plan)
+        sources = load_roster_sources(entries=roster.sources)
+        for source in sources:
+            changes.note("sources", source.outcome)
+        if dry_run:
+            transaction.set_rollback(True)
+    return LoadedRoster(changes=changes, sources=sources)
+
+
+def check_roster_sources(*, data: Any, team_slugs: set[str]) -> tuple[list[dict], list[str]]:
+    """The `sources:` entries, checked: (entries, errors with their paths). A source's team may
+    be in the file (`team_slugs`) or already in the database."""
+    c = Checker()
+    entries = c.list_of(data if isinstance(data, dict) else {}, "sources", "sources", dict)
+    wanted = {
+        e["team"] for e in entries if isinstance(e.get("team"), str) and not text_problem(e["team"])
+    }
+    known = team_slugs | set(Team.objects.filter(slug__in=wanted).values_list("slug", flat=True))
+    names: dict[str, str] = {}
+    for i, entry in enumerate(entries):
+        path = f"sources[{i}]"
+        c.keys(entry, SOURCE_KEYS, path)
+        name = c.text(entry, "name", path, required=True, max_length=64)
+        if name in names:
+            c.error(f"{path}.name", f"{name} is already in {names[name]}")
+        elif name:
+            names[name] = path
+        team = c.text(entry, "team", path, required=True)
+        if team and team not in known:
+            c.error(f"{path}.team", f"no team {team} in this file or the database")
+        heartbeat = entry.get("heartbeat")
+        if heartbeat is not None:
+            if not isinstance(heartbeat, dict):
+                c.error(f"{path}.heartbeat", "expected {interval: 5m, grace: 1m}")
+                continue
+            c.keys(heartbeat, ("interval", "grace"), f"{path}.heartbeat")
+            c.duration(heartbeat, "interval", f"{path}.heartbeat", required=True)
+            c.duration(heartbeat, "grace", f"{path}.heartbeat")
+    return entries, c.errors
+
+
+def _slugs_named(data: Any) -> set[str]:
+    """The team slugs a file that did not check names, so its sources are checked against
+    them rather than also reported for their teams. Any shape: the file may be anything."""
+    teams = data.get("teams") if isinstance(data, dict) else None
+    if not isinstance(teams, list):
+        return set()
+    return {t["slug"] for t in teams if isinstance(t, dict) and isinstance(t.get("slug"), str)}
+
+
+def load_roster_sources(*, entries: list[dict]) -> list[SourceChange]:
+    """Upsert the `sources:` of a roster file (already checked: names unique, teams exist,
+    durations valid). Idempotent: an entry that matches what is stored changes nothing. As in
+    the rest of the file, a key left out (`heartbeat`) leaves the stored value alone."""
+    teams = Team.objects.in_bulk([e["team"] for e in entries], field_name="slug")
+    existing = Source.objects.in_bulk([e["name"] for e in entries], field_name="name")
+    changes = []
+    for entry in entries:
+        heartbeat = entry.get("heartbeat") or {}
+        wanted = {"team": teams[entry["team"]]}
+        if "interval" in heartbeat:
+            wanted["heartbeat_interval"] = parse_duration(heartbeat["interval"])
+        if heartbeat.get("grace") is not None:
+            wanted["heartbeat_grace"] = parse_duration(heartbeat["grace"])
+        source = existing.get(entry["name"])
+        if source and all(getattr(source, k) == v for k, v in wanted.items()):
+            changes.append(SourceChange(entry["name"], "unchanged", None))
+            continue
+        _, token = upsert_source(name=entry["name"], **wanted)
+        changes.append(SourceChange(entry["name"], "updated" if source else "created", token))
+    return changes
