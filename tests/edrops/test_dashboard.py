@@ -278,7 +278,7 @@ def test_once_acknowledged_the_event_page_says_where_escalation_stopped(sender, 
 
 
 def test_a_page_nobody_got_is_flagged_on_its_row_until_someone_answers(sender, web, alice):
-    event = dispatch(sender)
+    event = post_dispatch(sender)
     person_unreachable(
         person_id=alice.pk,
         reference=str(event.pk),
