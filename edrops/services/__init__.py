@@ -1,6 +1,6 @@
 """Writes of the edrops app. Keyword-only, typed; views, tasks and commands call these."""
 
-from edrops.services.acknowledgement import AckResult, acknowledge, resolve, who
+from edrops.services.acknowledgement import AckResult, acknowledge, act_as_sender, resolve, who
 from edrops.services.heartbeats import raise_silence_alarms, rearm
 from edrops.services.ingest import (
     EventInput,
@@ -39,6 +39,7 @@ __all__ = [
     "SourceChange",
     "Unstorable",
     "acknowledge",
+    "act_as_sender",
     "append_timeline",
     "check_in",
     "count_unauthenticated",

@@ -121,6 +121,19 @@ def resolve(
     return AckResult(event=event, changed=False, message=_already(event))
 
 
+def act_as_sender(
+    *, source: Source, external_id: str, action: str, at: datetime
+) -> AckResult | None:
+    """The source acknowledges or resolves its own event `external_id` (PagerDuty's
+    `acknowledge`/`resolve` by dedup_key). None for an id it never sent: like PagerDuty, that
+    is not an error, and nothing changes."""
+    event = source.events.filter(external_id=external_id).first()
+    if event is None:
+        return None
+    act = acknowledge if action == "acknowledge" else resolve
+    return act(event=event, by=None, source=source, via="api", at=at)
+
+
 def _already(event: Event) -> str:
     if event.status == Event.Status.ACKNOWLEDGED:
         return f"already acknowledged by {event.acknowledged_by_name} via {event.acknowledged_via}"
