@@ -46,10 +46,17 @@ class IngestSchema(AutoSchema):
 class IngestView(CountsUnauthenticated, APIView):
     """`POST`: a source sends a message in `adapter`'s format (set by `as_view(adapter=...)`)."""
 
-    adapter: Adapter = None
+    adapter: Adapter | None = None  # as_view(adapter=...)
     permission_classes = [IsSource]
     throttle_classes = [SourceRateThrottle]
     schema = IngestSchema()
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        # At import of the URLs, not at the first request.
+        if not isinstance(initkwargs.get("adapter", cls.adapter), Adapter):
+            raise TypeError(f"{cls.__name__}.as_view(adapter=...) needs an Adapter instance")
+        return super().as_view(**initkwargs)
 
     def get_authenticators(self):
         return [authentication() for authentication in self.adapter.authentication_classes]
