@@ -4,6 +4,7 @@ was first."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -122,7 +123,7 @@ def resolve(
 
 
 def act_as_sender(
-    *, source: Source, external_id: str, action: str, at: datetime
+    *, source: Source, external_id: str, action: Literal["acknowledge", "resolve"], at: datetime
 ) -> AckResult | None:
     """The source acknowledges or resolves its own event `external_id` (PagerDuty's
     `acknowledge`/`resolve` by dedup_key). None for an id it never sent: like PagerDuty, that

@@ -66,8 +66,8 @@ class EventInput:
 
     @classmethod
     def of(cls, values: Mapping[str, Any], **given: Any) -> "EventInput":
-        """From a serializer's validated data: each of our fields that `values` has (a field
-        the sender left out stays None), then `given` (the body, the integration, ...)."""
+        """From a serializer's validated data: each of our fields that `values` has (one the
+        sender left out keeps its default), then `given` (the body, the integration, ...)."""
         ours = {name: values[name] for name in _field_names() if name in values}
         return cls(**{**ours, **given})
 

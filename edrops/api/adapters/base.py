@@ -1,8 +1,7 @@
 """What every format has: a body in, our input out, and its answers in its own words.
 
 `adapt` only converts: it touches the database no further than validation needs, and fails in
-one way, `InvalidInput`. `edrops.api.ingest.IngestView` does the rest the same way for every
-format: authenticate, take the rate limit, adapt, then ingest or keep the rejected message."""
+one way, `InvalidInput`. Ingesting and rejecting are `edrops.api.ingest.IngestView`'s."""
 
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
