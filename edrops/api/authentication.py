@@ -38,7 +38,25 @@ def authenticate_source_token(token: str) -> tuple[SourcePrincipal, Source]:
     return SourcePrincipal(source), source
 
 
-class SourceTokenAuthentication(BaseAuthentication):
+class SourceAuthentication(BaseAuthentication):
+    """How an integration names its source (edrops.api.ingest.IngestView)."""
+
+    def authenticate_header(self, request) -> str:
+        # Makes DRF answer 401 (not 403) to a request without a credential.
+        return 'Bearer realm="edrops sources"'
+
+    def without_credential(self, body: bytes) -> bytes:
+        """The body as it may be kept with a rejected message: all of it, unless the
+        credential travels in it."""
+        return body
+
+
+class CredentialNotFound(exceptions.ParseError):
+    """400: the body that carries the credential (PagerDuty's `routing_key`) has none, or
+    can't be read to find it. Its sender is as unknown as one without a token."""
+
+
+class SourceTokenAuthentication(SourceAuthentication):
     """`Authorization: Bearer <source token>`."""
 
     keyword = b"bearer"
@@ -54,10 +72,6 @@ class SourceTokenAuthentication(BaseAuthentication):
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("Unknown source token.") from None
         return authenticate_source_token(token)
-
-    def authenticate_header(self, request) -> str:
-        # Makes DRF answer 401 (not 403) to a request without a token.
-        return 'Bearer realm="edrops sources"'
 
 
 class IsSource(BasePermission):
@@ -84,7 +98,7 @@ class CountsUnauthenticated:
         return True
 
     def handle_exception(self, exc):
-        refused = exceptions.NotAuthenticated | exceptions.AuthenticationFailed
+        refused = exceptions.NotAuthenticated | exceptions.AuthenticationFailed | CredentialNotFound
         if isinstance(exc, refused) and self.is_ingest(self.request):
             unauthenticated(self.request)
         return super().handle_exception(exc)

@@ -13,6 +13,7 @@ from typing import Any
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
+from edrops.api.adapters.base import InvalidInput
 from rosters.columns import json_problem, text_problem
 
 MAX_BODY_BYTES = 512 * 1024
@@ -28,19 +29,19 @@ class PayloadTooLarge(APIException):
     default_code = "payload_too_large"
 
 
-class NotAJsonObject(ValueError):
-    """Why the body can't be used, and the field to name: `body` when it is the whole of it.
-    `data` is the object when it was read but holds something we can't store (a PagerDuty
-    body still names its sender then)."""
+class NotAJsonObject(InvalidInput, ValueError):
+    """Why the body can't be used, under the field to name: `body` when it is the whole of it.
+    The message alone says where (`details.a[0]...: nested more than 32 deep.`). `data` is
+    the object when it was read but holds something we can't store (a PagerDuty body still
+    names its sender then)."""
 
     def __init__(self, message: str, *, field: str = "body", data: dict | None = None):
-        super().__init__(message)
-        self.field = field
+        super().__init__({field: [message]})
+        self.message = message
         self.data = data
 
-    @property
-    def errors(self) -> dict[str, list[str]]:
-        return {self.field: [str(self)]}
+    def __str__(self) -> str:
+        return self.message
 
 
 def raw_body(request) -> bytes:
@@ -84,6 +85,20 @@ def _maybe_unstorable(text: str) -> bool:
     if "\\u" in text and _UNSTORABLE_ESCAPE.search(text):
         return True
     return not text.isascii() and bool(text_problem(text))
+
+
+def json_body(request) -> dict[str, Any]:
+    """`raw_body` read by `json_object`, once a request: PagerDuty's authentication reads the
+    body for its routing_key before the view reads it for the event. What the first reading
+    raised is raised again."""
+    if not hasattr(request, "_edrops_json"):
+        try:
+            request._edrops_json = json_object(raw_body(request))
+        except (NotAJsonObject, PayloadTooLarge) as e:
+            request._edrops_json = e
+    if isinstance(request._edrops_json, Exception):
+        raise request._edrops_json
+    return request._edrops_json
 
 
 def json_object(body: bytes) -> dict[str, Any]:

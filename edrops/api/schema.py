@@ -6,7 +6,7 @@ from pathlib import Path
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
-from edrops.api.serializers import IngestReplyOut, NativeEventIn
+from edrops.api.serializers import IngestReplyOut
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 
@@ -15,7 +15,6 @@ def example(name: str) -> dict:
     return json.loads((EXAMPLES / name).read_text())
 
 
-NATIVE_REQUEST = NativeEventIn
 NATIVE_EXAMPLES = [
     OpenApiExample(
         "MISO LMR scheduling instruction",

@@ -1,4 +1,5 @@
-"""Explicit input and output shapes of the events API (API.md §4)."""
+"""Explicit shapes of the events API (API.md §4): what it answers, and the fields each format's
+input serializer (edrops/api/adapters/) is built from."""
 
 from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import extend_schema_field
@@ -6,9 +7,7 @@ from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from edrops import selectors
-from edrops.models import Event, SenderStatus, Severity
-from rosters.columns import integer_range
-from rosters.models import Team
+from edrops.models import Event
 
 
 class HotPathSerializer(serializers.Serializer):
@@ -46,50 +45,6 @@ class BodyCharField(serializers.CharField):
 def column(name: str):
     """The Event field whose column a native field is written to: its limits are the API's."""
     return Event._meta.get_field(name)
-
-
-class NativeEventIn(HotPathSerializer):
-    """POST /api/v1/events. Absent optional fields keep their value on a revision. Limits are
-    the columns' own (rosters/columns.py checks them again before the insert)."""
-
-    external_id = BodyCharField(max_length=column("external_id").max_length)
-    revision = serializers.IntegerField(
-        min_value=0, max_value=integer_range(column("revision"))[1], default=0
-    )
-    status = serializers.ChoiceField(choices=SenderStatus.choices, default=SenderStatus.ACTIVE)
-    summary = BodyCharField(min_length=1, max_length=column("summary").max_length)
-    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
-    market = BodyCharField(max_length=column("market").max_length, required=False, allow_blank=True)
-    program = BodyCharField(
-        max_length=column("program").max_length, required=False, allow_blank=True
-    )
-    starts_at = serializers.DateTimeField(required=False, allow_null=True)
-    ends_at = serializers.DateTimeField(required=False, allow_null=True)
-    respond_by = serializers.DateTimeField(required=False, allow_null=True)
-    mw = serializers.DecimalField(
-        max_digits=column("mw").max_digits,
-        decimal_places=column("mw").decimal_places,
-        min_value=0,
-        required=False,
-        allow_null=True,
-    )
-    location = BodyCharField(
-        max_length=column("location").max_length, required=False, allow_blank=True
-    )
-    resources = serializers.ListField(
-        child=BodyCharField(max_length=255), required=False, max_length=1000
-    )
-    test = serializers.BooleanField(required=False)
-    team = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Team.objects.all(), required=False
-    )
-    details = serializers.DictField(required=False)
-
-    def validate(self, attrs):
-        starts, ends = attrs.get("starts_at"), attrs.get("ends_at")
-        if starts and ends and ends < starts:
-            raise serializers.ValidationError({"ends_at": ["ends_at is before starts_at."]})
-        return attrs
 
 
 class IngestReplyOut(HotPathSerializer):

@@ -1,9 +1,24 @@
 from django.urls import path
 
-from edrops.api import heartbeats, pagerduty, views
+from edrops.api import heartbeats, views
+from edrops.api.adapters.alertmanager import AlertmanagerAdapter
+from edrops.api.adapters.native import NativeAdapter
+from edrops.api.adapters.pagerduty import PagerDutyAdapter
+from edrops.api.ingest import IngestView
 
 urlpatterns = [
-    path("api/v1/events", views.EventsView.as_view(), name="events"),
+    # A source sends its events, one URL a format (edrops/api/adapters/); people list them.
+    path("api/v1/events", views.EventsView.as_view(adapter=NativeAdapter()), name="events"),
+    path(
+        "api/v1/integrations/pagerduty/v2/enqueue",
+        IngestView.as_view(adapter=PagerDutyAdapter()),
+        name="pagerduty-enqueue",
+    ),
+    path(
+        "api/v1/integrations/alertmanager",
+        IngestView.as_view(adapter=AlertmanagerAdapter()),
+        name="alertmanager-webhook",
+    ),
     path("api/v1/events/<uuid:event_id>", views.EventDetailView.as_view(), name="event-detail"),
     path(
         "api/v1/events/<uuid:event_id>/acknowledge",
@@ -12,16 +27,6 @@ urlpatterns = [
     ),
     path(
         "api/v1/events/<uuid:event_id>/resolve", views.ResolveView.as_view(), name="event-resolve"
-    ),
-    path(
-        "api/v1/integrations/pagerduty/v2/enqueue",
-        pagerduty.PagerDutyEnqueueView.as_view(),
-        name="pagerduty-enqueue",
-    ),
-    path(
-        "api/v1/integrations/alertmanager",
-        views.AlertmanagerView.as_view(),
-        name="alertmanager-webhook",
     ),
     path("api/v1/heartbeat", heartbeats.HeartbeatView.as_view(), name="heartbeat"),
     path("api/v1/rejected", views.RejectedListView.as_view(), name="rejected-messages"),

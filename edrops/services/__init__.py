@@ -1,6 +1,6 @@
 """Writes of the edrops app. Keyword-only, typed; views, tasks and commands call these."""
 
-from edrops.services.acknowledgement import AckResult, acknowledge, resolve, who
+from edrops.services.acknowledgement import AckResult, acknowledge, act_as_sender, resolve, who
 from edrops.services.ingest import (
     EventInput,
     IngestResult,
@@ -49,6 +49,7 @@ __all__ = [
     "SourceChange",
     "Unstorable",
     "acknowledge",
+    "act_as_sender",
     "append_timeline",
     "check_in",
     "check_roster_file",

@@ -4,6 +4,7 @@ was first."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -119,6 +120,19 @@ def resolve(
     if won:
         return AckResult(event=event, changed=True, message=f"resolved by {name} via {via}")
     return AckResult(event=event, changed=False, message=_already(event))
+
+
+def act_as_sender(
+    *, source: Source, external_id: str, action: Literal["acknowledge", "resolve"], at: datetime
+) -> AckResult | None:
+    """The source acknowledges or resolves its own event `external_id` (PagerDuty's
+    `acknowledge`/`resolve` by dedup_key). None for an id it never sent: like PagerDuty, that
+    is not an error, and nothing changes."""
+    event = source.events.filter(external_id=external_id).first()
+    if event is None:
+        return None
+    act = acknowledge if action == "acknowledge" else resolve
+    return act(event=event, by=None, source=source, via="api", at=at)
 
 
 def _already(event: Event) -> str:

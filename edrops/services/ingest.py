@@ -10,7 +10,7 @@ import functools
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -64,6 +64,13 @@ class EventInput:
     team: Team | None = None
     details: dict[str, Any] | None = field(default=None)
 
+    @classmethod
+    def of(cls, values: Mapping[str, Any], **given: Any) -> "EventInput":
+        """From a serializer's validated data: each of our fields that `values` has (one the
+        sender left out keeps its default), then `given` (the body, the integration, ...)."""
+        ours = {name: values[name] for name in _field_names() if name in values}
+        return cls(**{**ours, **given})
+
 
 @dataclass(frozen=True)
 class IngestResult:
@@ -88,6 +95,11 @@ _REVISABLE = (
     "team",
     "details",
 )
+
+
+@functools.cache
+def _field_names() -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(EventInput))
 
 
 @functools.cache

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from edrops.api.adapters import MAX_ALERTS, alertmanager_events
+from edrops.api.adapters.alertmanager import MAX_ALERTS, alertmanager_events
 from edrops.models import Event, RejectedMessage
 from edrops.services import take_rate_limit_slot
 from tests.edrops.conftest import example
