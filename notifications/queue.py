@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections, transaction
-from django.db.models import Min, QuerySet
+from django.db.models import Case, Min, QuerySet, When
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.brokers.orm import ORM
@@ -152,9 +152,8 @@ class OrmBroker(ORM):
 
     def dequeue(self):
         try:
-            for key in _keys():
-                if taken := self._take(key):
-                    return taken
+            if taken := self._take():
+                return taken
         except CONNECTION_LOST as error:
             log.warning("task queue: database unreachable (%s); polling again in 0.5 s", error)
             for connection in connections.all(initialized_only=True):
@@ -164,10 +163,15 @@ class OrmBroker(ORM):
         time.sleep(Conf.POLL)
         return None
 
-    def _take(self, key: str) -> list[tuple[int, str]]:
-        """Lock up to BULK waiting tasks of one lane, as upstream does (compare-and-set on
-        `lock`, so two clusters never take the same task)."""
-        rows = self.get_connection().filter(key=key, lock__lt=timezone.now()).order_by("id")
+    def _take(self) -> list[tuple[int, str]]:
+        """Lock up to BULK waiting tasks, the fast lane's first, oldest first, in one query;
+        as upstream, a compare-and-set on `lock`, so two clusters never take the same task."""
+        fast, _ = _keys()
+        rows = (
+            self.get_connection()
+            .filter(key__in=_keys(), lock__lt=timezone.now())
+            .order_by(Case(When(key=fast, then=0), default=1), "id")
+        )
         taken = []
         for pk, lock, payload in rows.values_list("id", "lock", "payload")[: Conf.BULK]:
             if self.get_connection().filter(id=pk, lock=lock).update(lock=self.timeout(None)):
