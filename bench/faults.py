@@ -11,7 +11,8 @@ restarted a second later, as a supervisor would), and the database line is cut f
 Writes the "Faults" table to bench/RESULTS.md: per fault, the dispatches posted from 2 s
 before it to 15 s after, how many were accepted, lost (accepted and never paged: must be 0),
 and their worst first page (POST sent -> first request about it at a provider, whatever the
-provider answered; goal 20 s). Raw first pages go to bench/out/faults.json for bench/plot.py.
+provider answered; goal 20 s). Raw first pages go to bench/out/faults.json for bench/plot.py,
+and the timelines of the three slowest dispatches to bench/out/faults-slowest.txt.
 """
 
 import argparse
@@ -61,6 +62,7 @@ def main() -> None:
             stack=stack, direct_url=direct, proxy=proxy, twilio=twilio, slack=slack,
             seconds=args.seconds, rate=args.rate, settle=120,
         )  # fmt: skip
+        story = scenario.slowest(report, direct)
     finally:
         stack.stop_all()
         proxy.close()
@@ -70,6 +72,8 @@ def main() -> None:
     print(report.summary())
 
     OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "faults-slowest.txt").write_text(story + "\n")
+    print(story)
     (OUT / "faults.json").write_text(json.dumps({"first_page": list(report.first_page.values())}))
     write_section(begin=BEGIN, end=END, section=section(report, args))
 

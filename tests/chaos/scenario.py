@@ -229,6 +229,29 @@ def run(
     return report
 
 
+def slowest(report: Report, direct_url: str, *, count: int = 3) -> str:
+    """The story of the dispatches whose first page came last: their timeline and every log
+    line of their notifications, from the database (for finding what held them up)."""
+    ids = {p.n: p.event_id for p in report.accepted}
+    late = sorted(ids, key=lambda n: -report.first_page.get(n, float("inf")))[:count]
+    lines = []
+    with psycopg.connect(direct_url) as db:
+        for n in late:
+            posted = next(p.at for p in report.posts if p.n == n)
+            lines.append(f"dispatch {n:05d}: first page {report.first_page.get(n, -1):.1f} s")
+            story = db.execute(
+                "SELECT at, 'event', kind || ': ' || detail FROM edrops_timelineentry"
+                " WHERE event_id = %s"
+                " UNION ALL SELECT l.at, 'page #' || n.id || ' ' || n.channel,"
+                " l.state || ': ' || l.detail FROM notifications_notificationlog l"
+                " JOIN notifications_notification n ON n.id = l.notification_id"
+                " WHERE n.reference = %s ORDER BY 1",
+                (ids[n], ids[n]),
+            ).fetchall()
+            lines += [f"  +{at.timestamp() - posted:6.2f} s {by}: {what}" for at, by, what in story]
+    return "\n".join(lines)
+
+
 def _first_pages(report: Report, twilio: FakeTwilio, slack: FakeSlack) -> None:
     """The first request that reached a provider about each dispatch, whatever it answered."""
     sent_at = {p.n: p.at for p in report.posts}
