@@ -30,22 +30,29 @@ CHANNEL = "C0CHAOS"
 ALICE = "+13125550101"
 MARK = re.compile(r"Chaos dispatch (\d{5})")
 
-ROSTER = {
-    "people": [
-        {"handle": "alice", "name": "Alice Ng", "timezone": "America/Chicago", "phone": ALICE,
-         "contact": [{"channel": "sms", "after": "0s"}]},
-    ],
-    "teams": [
-        {"slug": "grid-ops", "name": "Grid Operations", "timezone": "America/Chicago",
-         "members": ["alice"],
-         "rotations": [{"name": "primary", "start": first_shift_now("America/Chicago"),
-                        "shift": "1w", "timezone": "America/Chicago", "people": ["alice"]}],
-         # The channel post has no per-person limit: every dispatch gets one, so every
-         # dispatch's first page can be timed. Alice's SMS are limited (and bundled) as usual.
-         "escalation": {"ack_sla": "10m",
-                        "steps": [{"notify": [f"slack:{CHANNEL}", "rotation:primary"]}]}},
-    ],
-}  # fmt: skip
+
+def alice_on_call(escalation: dict) -> dict:
+    """Grid Operations with Alice (SMS) on call all week, whatever the date, and `escalation`."""
+    return {
+        "people": [
+            {"handle": "alice", "name": "Alice Ng", "timezone": "America/Chicago", "phone": ALICE,
+             "contact": [{"channel": "sms", "after": "0s"}]},
+        ],
+        "teams": [
+            {"slug": "grid-ops", "name": "Grid Operations", "timezone": "America/Chicago",
+             "members": ["alice"],
+             "rotations": [{"name": "primary", "start": first_shift_now("America/Chicago"),
+                            "shift": "1w", "timezone": "America/Chicago", "people": ["alice"]}],
+             "escalation": escalation},
+        ],
+    }  # fmt: skip
+
+
+# The channel post has no per-person limit: every dispatch gets one, so every dispatch's first
+# page can be timed. Alice's SMS are limited (and bundled) as usual.
+ROSTER = alice_on_call(
+    {"ack_sla": "10m", "steps": [{"notify": [f"slack:{CHANNEL}", "rotation:primary"]}]}
+)
 
 
 @dataclass
@@ -105,12 +112,20 @@ class Report:
         )
 
 
-def prepare(stack: Stack, tmp_path: Path) -> None:
-    roster = tmp_path / "chaos-roster.yaml"
-    roster.write_text(yaml.safe_dump(ROSTER))
+def prepare(
+    stack: Stack,
+    tmp_path: Path,
+    *,
+    roster: dict = ROSTER,
+    source: str = "chaos-feed",
+    token: str = TOKEN,
+) -> None:
+    """Load `roster` and make a source for grid-ops with `token`, as an ops lead would."""
+    path = tmp_path / "chaos-roster.yaml"
+    path.write_text(yaml.safe_dump(roster))
     for args in (
-        ("load_roster", str(roster)),
-        ("create_source", "chaos-feed", "--team", "grid-ops", "--token", TOKEN),
+        ("load_roster", str(path)),
+        ("create_source", source, "--team", "grid-ops", "--token", token),
     ):
         subprocess.run([*MANAGE, *args], cwd=REPO, env=stack.env(), check=True, capture_output=True)
 

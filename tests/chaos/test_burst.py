@@ -5,7 +5,6 @@ Alice's phone must not melt (SMS at most 5 per 15 min), she must learn of the st
 them, and nothing may be lost."""
 
 import re
-import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -13,10 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 import requests
-import yaml
 
-from tests.chaos import on_postgresql
-from tests.e2e.stack import MANAGE, REPO, first_shift_now, wait_for
+from tests.chaos import on_postgresql, scenario
+from tests.e2e.stack import wait_for
 
 pytestmark = [
     pytest.mark.e2e,
@@ -25,35 +23,18 @@ pytestmark = [
 ]
 
 TOKEN = "storm-feed-token"
-ALICE = "+13125550101"
+ALICE = scenario.ALICE
 STORM, SECONDS, SENDERS = 1000, 10, 8
 BUNDLE = re.compile(r"(\d+) pages for Grid Operations held back \(SMS limit 5 per 15 min\)")
 
-ROSTER = {
-    "people": [
-        {"handle": "alice", "name": "Alice Ng", "timezone": "America/Chicago", "phone": ALICE,
-         "contact": [{"channel": "sms", "after": "0s"}]},
-    ],
-    "teams": [
-        {"slug": "grid-ops", "name": "Grid Operations", "timezone": "America/Chicago",
-         "members": ["alice"],
-         "rotations": [{"name": "primary", "start": first_shift_now("America/Chicago"),
-                        "shift": "1w", "timezone": "America/Chicago", "people": ["alice"]}],
-         "escalation": {"ack_sla": "30m",
-                        "steps": [{"notify": ["rotation:primary"], "wait": "30m"}]}},
-    ],
-}  # fmt: skip
+ROSTER = scenario.alice_on_call(
+    {"ack_sla": "30m", "steps": [{"notify": ["rotation:primary"], "wait": "30m"}]}
+)
 
 
 @pytest.fixture
 def storm_ready(stack, phones, tmp_path):
-    roster = tmp_path / "roster.yaml"
-    roster.write_text(yaml.safe_dump(ROSTER))
-    for args in (
-        ("load_roster", str(roster)),
-        ("create_source", "storm-feed", "--team", "grid-ops", "--token", TOKEN),
-    ):
-        subprocess.run([*MANAGE, *args], cwd=REPO, env=stack.env(), check=True, capture_output=True)
+    scenario.prepare(stack, tmp_path, roster=ROSTER, source="storm-feed", token=TOKEN)
     stack.start("web", "worker", "clock")
     wait_for(lambda: stack.get("/readyz").status_code == 200, timeout=30, what="ready")
     return stack, phones[0]
