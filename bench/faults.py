@@ -46,7 +46,8 @@ def main() -> None:
     os.environ["DATABASE_URL"] = f"{PG}/postgres"
     databases = Databases(workdir)
     stack = Stack(database_url=databases.fresh(), logdir=workdir)
-    stack.env_extra.update(DEBUG="0", ALLOWED_HOSTS="127.0.0.1", LOG_LEVEL="WARNING")
+    log_level = os.environ.get("BENCH_LOG_LEVEL", "WARNING")
+    stack.env_extra.update(DEBUG="0", ALLOWED_HOSTS="127.0.0.1", LOG_LEVEL=log_level)
     twilio = FakeTwilio(public_base_url=stack.base_url)
     slack = FakeSlack(public_base_url=stack.base_url)
     stack.env_extra.update(provider_env(twilio, slack))
@@ -68,8 +69,10 @@ def main() -> None:
         proxy.close()
         twilio.close()
         slack.close()
-        databases.drop_all()
+        if not os.environ.get("BENCH_KEEP"):
+            databases.drop_all()
     print(report.summary())
+    print(f"logs in {workdir}")
 
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "faults-slowest.txt").write_text(story + "\n")

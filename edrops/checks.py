@@ -24,4 +24,19 @@ def recovery_timers(app_configs, **kwargs) -> list[Error]:
         )
         for (before, before_seconds), (name, seconds) in itertools.pairwise(chain)
         if seconds <= before_seconds
+    ] + task_lease()
+
+
+def task_lease() -> list[Error]:
+    # Renewed every second: a lease of a few seconds outlives a slow renewal; one as long as
+    # Q_RETRY would make it pointless.
+    lease, retry = settings.TASK_LEASE.total_seconds(), settings.Q_CLUSTER["retry"]
+    if 3 <= lease < retry:
+        return []
+    return [
+        Error(
+            f"TASK_LEASE ({lease:g} s) must be at least 3 s and shorter than Q_RETRY ({retry} s)",
+            hint="See 'Recovery' in edrops/settings.py.",
+            id="edrops.E001",
+        )
     ]

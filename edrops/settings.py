@@ -131,12 +131,16 @@ Q_BROKER = env("Q_BROKER", default="orm")
 #                        is sent again: delivery is at least once                    15 s
 #   Q_TIMEOUT            a task still running is killed                              30 s
 #   Q_RETRY              a task a dead worker had taken is handed out again          45 s
+#                        at the latest; a cluster renews the lease on the tasks it holds
+#                        (TASK_LEASE, 10 s), so when a whole cluster dies its tasks
+#                        come back within TASK_LEASE (notifications.queue.OrmBroker)
 # Q_RETRY is the last net, not the first: an escalation step or a page whose task was taken
 # and never finished is queued again by the clock once REQUEUE_AFTER has passed since every
 # task queued before it was taken (so a long queue is not doubled, only a lost task).
 PROVIDER_TIMEOUT = env.float("PROVIDER_TIMEOUT", default=10.0)
 STUCK_SENDING_AFTER = timedelta(seconds=env.float("STUCK_SENDING_AFTER", default=15.0))
 REQUEUE_AFTER = timedelta(seconds=env.float("REQUEUE_AFTER", default=5.0))
+TASK_LEASE = timedelta(seconds=env.float("TASK_LEASE", default=10.0))
 # While the database can't be reached the API answers 503 with this Retry-After, and a
 # connection attempt gives up after DB_CONNECT_TIMEOUT (PostgreSQL) instead of hanging.
 DB_UNAVAILABLE_RETRY_AFTER = 5
@@ -150,7 +154,11 @@ Q_CLUSTER = {
     "max_attempts": 5,
     "ack_failures": True,
     "catch_up": False,
-    "save_limit": 1000,
+    # Successful tasks are not saved (failures are, for the admin): every page and step has
+    # its own timeline, and upstream's pruning to a save_limit reads every saved success
+    # under a lock for each task it saves, which made the monitor the queue's bottleneck
+    # (results backed up; a worker recycled after 500 tasks then took 30 s to exit).
+    "save_limit": -1,
     "label": "Task queue",
 }
 if Q_BROKER == "orm":

@@ -26,10 +26,11 @@ def run_escalation_step(event_id: str, step_index: int = 0, pass_index: int = 0)
     return outcome.detail
 
 
-def reply_received(reply_id: int) -> list[str]:
-    """An SMS, key press or Slack click recorded by `notifications` (NOTIFICATIONS_REPLY_TASK)."""
+def reply_received(reply_id: int, done: int = 0) -> list[str]:
+    """An SMS, key press or Slack click recorded by `notifications` (NOTIFICATIONS_REPLY_TASK);
+    again with `done` for the rest of a long "ack all"."""
     return riding_out_outages(
-        lambda: replies.handle_reply(reply_id=reply_id, now=timezone.now()),
+        lambda: replies.handle_reply(reply_id=reply_id, now=timezone.now(), done=done),
         what=f"reply #{reply_id}",
     )
 

@@ -1,19 +1,22 @@
 """The task queue as the engine sees it: the clock's claim that hands due work to it once
-(`hand_out`), when a queued task counts as lost, two lanes, and riding out a database that went
-away for a moment.
+(`hand_out`), when a queued task counts as lost, two lanes, leases, and riding out a database
+that went away for a moment.
 
-A task can be lost three ways: its worker was killed after taking it (django-q2 hands it out
-again only after Q_RETRY), it failed on a dropped connection (django-q2 acknowledges failures,
-so it is gone), or the broker lost it (Redis). Escalation steps and pages carry the moment they
+A task can be lost three ways: its worker was killed after taking it (handed out again when its
+lease runs out: TASK_LEASE after its cluster died, Q_RETRY after its worker alone), it failed
+on a dropped connection (django-q2 acknowledges failures, so it is gone), or the broker lost it
+(Redis). Escalation steps and pages carry the moment they
 were queued (`step_queued_at`, `enqueued_at`); the clock queues them again once `lost_before`
 has passed that moment. Running one twice is harmless: a step checks it is still the event's
 next one under the event's lock, a page is claimed by compare-and-set.
 """
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -42,6 +45,9 @@ CONNECTION_LOST = (OperationalError, InterfaceError)
 # Tries at 0, 0.5, 1.5, 3.5 and 7.5 s: a restart of a few seconds is ridden out, well inside
 # Q_TIMEOUT; a longer outage fails the task, and the clock queues the work again afterwards.
 RETRY_WAITS = (0.5, 1.0, 2.0, 4.0)
+
+# How often a cluster renews the leases of the tasks it holds (a tenth of TASK_LEASE or so).
+LEASE_RENEWAL_SECONDS = 1.0
 
 
 def lost_before(*, now: datetime) -> datetime:
@@ -140,19 +146,28 @@ def riding_out_outages(work: Callable[[], T], *, what: str) -> T:
 
 
 class OrmBroker(ORM):
-    """django-q2's ORM broker (Q_CLUSTER's `broker_class`) with two changes:
+    """django-q2's ORM broker (Q_CLUSTER's `broker_class`) with four changes:
 
     - two lanes: tasks queued with `fast_lane()` are taken before the rest, oldest first;
     - no pause after a lost connection: upstream's pusher sleeps 10 s and dies when a dequeue
       fails, and every queued page waits for it to be restarted. This one waits a moment on a
-      fresh connection and polls again.
+      fresh connection and polls again;
+    - acknowledgements ride out a lost connection (`riding_out_outages`);
+    - a lease, not a lock: upstream locks a task it hands out for Q_RETRY (45 s), so a task
+      whose cluster was killed waits that long for another cluster, and a page with it. Here a
+      taken task is leased for TASK_LEASE (10 s) and the cluster renews the lease every second
+      while the task is unfinished (the row exists until the task is acknowledged). A cluster
+      that dies stops renewing, and its tasks are handed out again within TASK_LEASE. A lease
+      is never renewed past upstream's Q_RETRY: a task whose worker alone died (its cluster
+      lives on, renewing) comes back when it would have anyway, or sooner from the clock.
     """
 
     PATH = "notifications.queue.OrmBroker"
 
     def dequeue(self):
+        self._keep_leases()
         try:
-            if taken := self._take():
+            if taken := self.take():
                 return taken
         except CONNECTION_LOST as error:
             log.warning("task queue: database unreachable (%s); polling again in 0.5 s", error)
@@ -163,8 +178,8 @@ class OrmBroker(ORM):
         time.sleep(Conf.POLL)
         return None
 
-    def _take(self) -> list[tuple[int, str]]:
-        """Lock up to BULK waiting tasks, the fast lane's first, oldest first, in one query;
+    def take(self) -> list[tuple[int, str]]:
+        """Lease up to BULK waiting tasks, the fast lane's first, oldest first, in one query;
         as upstream, a compare-and-set on `lock`, so two clusters never take the same task."""
         fast, _ = _keys()
         rows = (
@@ -174,15 +189,77 @@ class OrmBroker(ORM):
         )
         taken = []
         for pk, lock, payload in rows.values_list("id", "lock", "payload")[: Conf.BULK]:
-            if self.get_connection().filter(id=pk, lock=lock).update(lock=self.timeout(None)):
+            now = timezone.now()
+            if self.get_connection().filter(id=pk, lock=lock).update(lock=now + _lease()):
+                self.leases.hold(pk, taken_at=now)
                 taken.append((pk, payload))
         return taken
+
+    @cached_property
+    def leases(self) -> "Leases":
+        return Leases(self.get_connection)
+
+    def _keep_leases(self) -> None:
+        # Started by the first dequeue, so in the pusher process; a thread of its own, as the
+        # pusher blocks while the cluster's local queue is full (Q_CLUSTER's queue_limit).
+        if not self.leases.kept:
+            self.leases.kept = True
+            threading.Thread(target=self.leases.keep, name="task leases", daemon=True).start()
+
+    def acknowledge(self, task_id: int) -> None:
+        # The cluster's monitor acknowledges; a failure kills it (upstream), and the task it
+        # held would run again when its lease ran out.
+        riding_out_outages(lambda: super(OrmBroker, self).acknowledge(task_id), what="ack")
 
     def queue_size(self) -> int:
         return self.get_connection().filter(key__in=_keys(), lock__lte=timezone.now()).count()
 
     def lock_size(self) -> int:
         return self.get_connection().filter(key__in=_keys(), lock__gt=timezone.now()).count()
+
+
+class Leases:
+    """The tasks one cluster has taken and not finished, and their renewal (see OrmBroker)."""
+
+    def __init__(self, rows: Callable[[], QuerySet]) -> None:
+        self.rows = rows
+        self.taken_at: dict[int, datetime] = {}
+        self.mutex = threading.Lock()
+        self.kept = False
+
+    def hold(self, pk: int, *, taken_at: datetime) -> None:
+        with self.mutex:
+            self.taken_at[pk] = taken_at
+
+    def keep(self) -> None:
+        while True:
+            time.sleep(LEASE_RENEWAL_SECONDS)
+            try:
+                self.renew(now=timezone.now())
+            except Exception as error:  # the database is away: the leases run on meanwhile
+                log.warning("task queue: could not renew leases (%s)", error)
+                connections.close_all()
+
+    def renew(self, *, now: datetime) -> int:
+        """Extend the leases of the held tasks still unfinished; forget finished ones and
+        ones at upstream's Q_RETRY horizon. Returns how many were renewed."""
+        with self.mutex:
+            held = dict(self.taken_at)
+        if not held:
+            return 0
+        last_lease = timedelta(seconds=Conf.RETRY) - _lease()
+        renewable = [pk for pk, taken_at in held.items() if taken_at + last_lease > now]
+        # Only a lease still running: one that lapsed may have been taken by another cluster.
+        renewed = self.rows().filter(pk__in=renewable, lock__gt=now).update(lock=now + _lease())
+        unfinished = set(self.rows().filter(pk__in=renewable).values_list("pk", flat=True))
+        with self.mutex:
+            for pk in held.keys() - unfinished:
+                self.taken_at.pop(pk, None)
+        return renewed
+
+
+def _lease() -> timedelta:
+    return settings.TASK_LEASE
 
 
 def _outside_transactions() -> bool:

@@ -5,17 +5,20 @@ with what happened."""
 
 import logging
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q
+from django_q.tasks import async_task
 
 from edrops.models import Event, TimelineEntry
 from edrops.services.acknowledgement import acknowledge
 from edrops.services.timeline import append_timeline
 from notifications import services as notifications
 from notifications.models import Channel, InboundReply, Notification
+from notifications.queue import fast_lane
 from rosters.models import Person
 
 log = logging.getLogger(__name__)
@@ -25,10 +28,16 @@ SMS_CODE = re.compile(r"^(?:(?:ack|a)\s*)?(\d{1,6})$")
 SMS_NEWEST = {"ack", "a"}
 SMS_ALL = {"ack all", "a all", "ackall"}
 HELP = "Reply with the event's code to acknowledge it (e.g. 4), 'ack' for the newest, 'ack all'."
+# An "ack all" may cover a storm's 1,000 events, more than one task does before Q_TIMEOUT
+# kills it (and a killed task is not run again: the rest would stay unacknowledged). A reply
+# acknowledges for this long at most, then queues itself again for the rest (`done` > 0),
+# which passes over the events acknowledged meanwhile.
+ACK_BUDGET_SECONDS = 10.0
 
 
-def handle_reply(*, reply_id: int, now: datetime) -> list[str]:
-    """Act on one inbound reply; returns what was answered (for logs and tests)."""
+def handle_reply(*, reply_id: int, now: datetime, done: int = 0) -> list[str]:
+    """Act on one inbound reply; returns what was answered (for logs and tests). `done`: how
+    many of its events earlier runs of this reply acknowledged (see ACK_BUDGET_SECONDS)."""
     reply = InboundReply.objects.select_related("person").get(pk=reply_id)
     # Who answered is who sent it (`notifications` resolved the sender, and a call's key press
     # to the person called). Never the person a message was for: a Slack message in a channel
@@ -39,14 +48,13 @@ def handle_reply(*, reply_id: int, now: datetime) -> list[str]:
         log.warning("reply from unknown %s %s ignored: %r", reply.channel, reply.sender, reply.text)
         return []
     if reply.channel == Channel.SMS:
-        return _sms(reply, person, now)
+        return _sms(reply, person, now, done)
     if reply.channel == Channel.VOICE:
         if reply.text.strip() != "1":
             return []
         events = _events(reply.notification.references if reply.notification else [])
-        return [
-            _acknowledge(e, person, Channel.VOICE, "pressed 1 on the call", now) for e in events
-        ]
+        said = "pressed 1 on the call"
+        return _acknowledge_each(events, reply, person, Channel.VOICE, said, now, done) or []
     if reply.channel == Channel.SLACK:
         if reply.action == "acknowledge":
             references = [reply.text]
@@ -54,10 +62,9 @@ def handle_reply(*, reply_id: int, now: datetime) -> list[str]:
             references = reply.notification.references
         else:
             return []
-        return [
-            _acknowledge(e, person, Channel.SLACK, "clicked Acknowledge", now)
-            for e in _events(references)
-        ]
+        events = _events(references)
+        said = "clicked Acknowledge"
+        return _acknowledge_each(events, reply, person, Channel.SLACK, said, now, done) or []
     return []
 
 
@@ -82,7 +89,7 @@ def parse_sms(text: str) -> SmsCommand:
     return SmsCommand("unknown")
 
 
-def _sms(reply: InboundReply, person: Person, now: datetime) -> list[str]:
+def _sms(reply: InboundReply, person: Person, now: datetime, done: int) -> list[str]:
     command = parse_sms(reply.text)
     sent_to_them = Q(pk__in=_event_ids(_references_sent_to(person)))
     paged_to_them = Event.objects.filter(sent_to_them, status__in=Event.OPEN).order_by(
@@ -109,8 +116,38 @@ def _sms(reply: InboundReply, person: Person, now: datetime) -> list[str]:
     else:
         return [_answer(person, f"Sorry, {reply.text.strip()[:40]!r} isn't a command. {HELP}")]
     said = f"replied {reply.text.strip()[:40]!r}"
-    results = [_acknowledge(event, person, Channel.SMS, said, now) for event in events]
+    results = _acknowledge_each(events, reply, person, Channel.SMS, said, now, done)
+    if results is None:
+        return []  # answered by the run that finishes
+    if done:
+        return [_answer(person, f"{done + len(results)} events acknowledged.")]
     return [_answer(person, " ".join(results)[:320])]
+
+
+def _acknowledge_each(
+    events: list[Event],
+    reply: InboundReply,
+    person: Person,
+    via: str,
+    said: str,
+    now: datetime,
+    done: int,
+) -> list[str] | None:
+    """Acknowledge `events` for ACK_BUDGET_SECONDS at most; None if the rest was handed to a
+    new run of the reply."""
+    if done:
+        events = [event for event in events if event.status == Event.Status.TRIGGERED]
+    deadline = time.monotonic() + ACK_BUDGET_SECONDS
+    results = []
+    for event in events:
+        if results and time.monotonic() > deadline:
+            async_task(
+                "edrops.tasks.reply_received", reply.pk, done + len(results), **fast_lane()
+            )
+            log.info("reply #%s: %d acknowledged, the rest in a new task", reply.pk, len(results))
+            return None
+        results.append(_acknowledge(event, person, via, said, now))
+    return results
 
 
 def _acknowledge(event: Event, person: Person, via: str, said: str, now: datetime) -> str:

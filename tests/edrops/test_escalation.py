@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from edrops import selectors, services
 from edrops.clock import tick
 from edrops.models import Event
+from edrops.services import replies
 from edrops.tasks import run_escalation_step
 from rosters.models import EscalationStep, RotationMember, Team
 from tests.edrops.conftest import MISO, NOON, example, post_dispatch_and_run_workers
@@ -322,6 +323,24 @@ def test_sms_replies_ack_for_the_newest_ack_all_and_an_unknown_code(sender, cloc
     run_queued_tasks()
     twilio.expect_sms(to=ALICE, containing="No open event has code 4")
     clock(600)
+    twilio.expect_nothing_more()
+
+
+def test_an_ack_all_too_long_for_one_task_goes_on_in_the_next_and_answers_once(
+    sender, clock, twilio, monkeypatch
+):
+    # A storm's "ack all" outlasts a task's time limit; here every event is one run's worth.
+    monkeypatch.setattr(replies, "ACK_BUDGET_SECONDS", 0)
+    for n in range(3):
+        post_dispatch_and_run_workers(sender, {**MISO, "external_id": f"MISO-{n}"})
+        twilio.expect_sms(to=ALICE, containing=f"Reply {n + 1} to ack")
+
+    twilio.reply_sms(from_=ALICE, body="ack all")
+    ran = [func for func, _ in run_queued_tasks()]
+
+    assert ran.count("edrops.tasks.reply_received") == 3
+    assert set(Event.objects.values_list("status", flat=True)) == {"acknowledged"}
+    twilio.expect_sms(to=ALICE, containing="3 events acknowledged.")
     twilio.expect_nothing_more()
 
 

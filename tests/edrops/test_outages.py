@@ -82,4 +82,7 @@ def test_a_step_whose_connection_was_dropped_is_run_again_not_dropped(sender, tw
 def test_recovery_timers_out_of_order_are_refused_at_start_up(settings):
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "timeout": 3, "retry": 4}
     errors = [e.msg for e in run_checks() if e.id == "edrops.E001"]
-    assert errors == ["Q_TIMEOUT (3 s) must be longer than STUCK_SENDING_AFTER (15 s)"]
+    assert errors == [
+        "Q_TIMEOUT (3 s) must be longer than STUCK_SENDING_AFTER (15 s)",
+        "TASK_LEASE (10 s) must be at least 3 s and shorter than Q_RETRY (4 s)",
+    ]

@@ -1,8 +1,13 @@
 """The task queue's two lanes: what a person is waiting on goes first."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.utils import timezone
 from django_q.brokers import get_broker
+from django_q.conf import Conf
+from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 from django_q.tasks import async_task
 
@@ -15,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def taken(worker) -> list[tuple[str, tuple]]:
     return [
         (task["func"], task["args"])
-        for task in (SignedPackage.loads(payload) for _, payload in worker.dequeue() or [])
+        for task in (SignedPackage.loads(payload) for _, payload in worker.take() or [])
     ]
 
 
@@ -30,3 +35,66 @@ def test_in_a_storm_a_decided_page_goes_before_the_next_events_escalation_steps(
     assert taken(worker) == [("notifications.tasks.deliver", (page.pk,))]
     assert taken(worker) == [("edrops.tasks.run_escalation_step", ("event-0", 0, 0))]
     assert taken(worker) == [("edrops.tasks.run_escalation_step", ("event-1", 0, 0))]
+
+
+# Leases: a task a cluster takes comes back within TASK_LEASE when the cluster dies, not after
+# Q_RETRY; a cluster that lives renews it until the task is done.
+
+
+def queue_a_step() -> OrmQ:
+    async_task("edrops.tasks.run_escalation_step", "event-0", 0, 0)
+    return OrmQ.objects.get()
+
+
+def test_a_task_a_cluster_takes_is_leased_for_seconds_not_locked_for_q_retry(settings):
+    queue_a_step()
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        get_broker().take()
+
+        lock = OrmQ.objects.get().lock
+        assert lock == timezone.now() + settings.TASK_LEASE
+        clock.shift(settings.TASK_LEASE - timedelta(seconds=1))
+        assert get_broker().take() == [], "another cluster takes it while the lease runs"
+
+
+def test_the_tasks_of_a_cluster_that_died_go_to_another_when_the_lease_runs_out(settings):
+    row = queue_a_step()
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        get_broker().take()  # and is killed: nobody renews
+
+        clock.shift(settings.TASK_LEASE + timedelta(seconds=0.1))
+        assert get_broker().take() == [(row.pk, row.payload)]
+
+
+def test_a_live_cluster_renews_the_lease_until_its_task_is_acknowledged(settings):
+    queue_a_step()
+    cluster = get_broker()
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        cluster.take()
+        for _ in range(20):  # a slow task: 20 s, twice the lease
+            clock.shift(timedelta(seconds=1))
+            assert cluster.leases.renew(now=timezone.now()) == 1
+        assert get_broker().take() == [], "nobody else took it"
+
+        OrmQ.objects.all().delete()  # the monitor acknowledges the task
+        clock.shift(timedelta(seconds=1))
+        assert cluster.leases.renew(now=timezone.now()) == 0
+        assert cluster.leases.taken_at == {}
+
+
+def test_a_lease_is_not_renewed_past_q_retry_so_a_task_whose_worker_alone_died_returns(
+    settings,
+):
+    row = queue_a_step()
+    cluster = get_broker()
+    taken_at = timezone.now()
+    retry = timedelta(seconds=Conf.RETRY)
+    with time_machine.travel(taken_at, tick=False) as clock:
+        cluster.take()  # its worker is killed; the cluster lives on and keeps renewing
+        while timezone.now() < taken_at + retry:
+            clock.shift(timedelta(seconds=1))
+            cluster.leases.renew(now=timezone.now())
+
+        assert OrmQ.objects.get().lock <= taken_at + retry
+        assert cluster.leases.taken_at == {}, "forgotten at the horizon"
+        assert get_broker().take() == [(row.pk, row.payload)]
