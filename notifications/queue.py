@@ -54,7 +54,7 @@ def lost_before(*, now: datetime) -> datetime:
     """Work queued before this moment whose task has not finished lost its task.
 
     With the ORM broker, a task still waiting in the queue has `lock` = when it was queued,
-    and one a worker took has `lock` in the future (taken + Q_RETRY). If every task queued
+    and one a cluster took has `lock` in the future (its lease). If every task queued
     before T + REQUEUE_AFTER has been taken, a task queued at T was taken too; if its work
     is still undone, the worker that took it died or failed. A long queue (a burst, too few
     workers) holds this moment back, so waiting work is never doubled. With another broker
