@@ -18,6 +18,7 @@ from edrops.api import schema
 from edrops.api.adapters.base import Adapter, InvalidInput, Message, SenderAction
 from edrops.api.authentication import (
     CredentialNotFound,
+    LocksOutFailures,
     SourceAuthentication,
     authenticate_source_token,
 )
@@ -127,7 +128,7 @@ def flatten_errors(errors: Any, prefix: str = "") -> list[str]:
     return [f"{prefix}: {errors}" if prefix else str(errors)]
 
 
-class RoutingKeyAuthentication(SourceAuthentication):
+class RoutingKeyAuthentication(LocksOutFailures, SourceAuthentication):
     """The body's `routing_key` is the source's token. A body without one, or that can't be
     read to find it, is a 400 and an unknown one a 401, each in PagerDuty's words; either way
     the sender is unknown, so the body is not kept (IngestView counts it)."""
