@@ -5,6 +5,7 @@ token there is simply not a credential: 401). People's tokens are knox's
 (edrops/services/api_lockout.py)."""
 
 import math
+from contextlib import contextmanager
 
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -24,29 +25,30 @@ class LockedOut(exceptions.Throttled):
     """429 with Retry-After: this address has sent too many credentials that failed."""
 
 
-class LocksOutFailures:
-    """For a DRF authentication class: a credential that fails counts against the client's
-    address; from the limit on, the answer is 429 (LockedOut) instead of 401."""
+@contextmanager
+def locking_out_failures(request):
+    """Around a credential check: one that fails counts against the client's address; from
+    the limit on, the answer is 429 (LockedOut) instead of 401."""
+    try:
+        yield
+    except exceptions.AuthenticationFailed:
+        wait = services.record_api_auth_failure(address=client_address(request), now=timezone.now())
+        if wait is not None:
+            raise LockedOut(
+                wait,
+                detail="Too many failed credentials from your address: each one that fails "
+                f"is refused like this until {round(wait / 60)} minutes after the last. A "
+                "valid token still works; staff can unlock the address in the admin.",
+            ) from None
+        raise
+
+
+class PersonTokenAuthentication(TokenAuthentication):
+    """`Authorization: Token <key>`: a person's knox token (hashed, expiring)."""
 
     def authenticate(self, request):
-        try:
+        with locking_out_failures(request):
             return super().authenticate(request)
-        except exceptions.AuthenticationFailed:
-            wait = services.record_api_auth_failure(
-                address=client_address(request), now=timezone.now()
-            )
-            if wait is not None:
-                raise LockedOut(
-                    wait,
-                    detail="Too many failed credentials from your address: each one that fails "
-                    f"is refused like this until {round(wait / 60)} minutes after the last. A "
-                    "valid token still works; staff can unlock the address in the admin.",
-                ) from None
-            raise
-
-
-class PersonTokenAuthentication(LocksOutFailures, TokenAuthentication):
-    """`Authorization: Token <key>`: a person's knox token (hashed, expiring)."""
 
     def authenticate_credentials(self, token: bytes):
         try:
@@ -97,7 +99,7 @@ class CredentialNotFound(exceptions.ParseError):
     can't be read to find it. Its sender is as unknown as one without a token."""
 
 
-class SourceTokenAuthentication(LocksOutFailures, SourceAuthentication):
+class SourceTokenAuthentication(SourceAuthentication):
     """`Authorization: Bearer <source token>`."""
 
     keyword = b"bearer"
@@ -106,13 +108,14 @@ class SourceTokenAuthentication(LocksOutFailures, SourceAuthentication):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() != self.keyword:
             return None
-        if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <source token>'.")
-        try:
-            token = parts[1].decode("ascii")
-        except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("Unknown source token.") from None
-        return authenticate_source_token(token)
+        with locking_out_failures(request):
+            if len(parts) != 2:
+                raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <source token>'.")
+            try:
+                token = parts[1].decode("ascii")
+            except UnicodeDecodeError:
+                raise exceptions.AuthenticationFailed("Unknown source token.") from None
+            return authenticate_source_token(token)
 
 
 class IsSource(BasePermission):

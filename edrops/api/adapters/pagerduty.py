@@ -18,9 +18,9 @@ from edrops.api import schema
 from edrops.api.adapters.base import Adapter, InvalidInput, Message, SenderAction
 from edrops.api.authentication import (
     CredentialNotFound,
-    LocksOutFailures,
     SourceAuthentication,
     authenticate_source_token,
+    locking_out_failures,
 )
 from edrops.api.body import NotAJsonObject, json_body
 from edrops.api.serializers import column
@@ -128,7 +128,7 @@ def flatten_errors(errors: Any, prefix: str = "") -> list[str]:
     return [f"{prefix}: {errors}" if prefix else str(errors)]
 
 
-class RoutingKeyAuthentication(LocksOutFailures, SourceAuthentication):
+class RoutingKeyAuthentication(SourceAuthentication):
     """The body's `routing_key` is the source's token. A body without one, or that can't be
     read to find it, is a 400 and an unknown one a 401, each in PagerDuty's words; either way
     the sender is unknown, so the body is not kept (IngestView counts it)."""
@@ -143,11 +143,16 @@ class RoutingKeyAuthentication(LocksOutFailures, SourceAuthentication):
         routing_key = data.get("routing_key")
         if not isinstance(routing_key, str) or not routing_key or text_problem(routing_key):
             raise CredentialNotFound(invalid_event(["routing_key: This field is required."]))
-        try:
-            principal_and_source = authenticate_source_token(routing_key)
-        except exceptions.AuthenticationFailed:
-            unknown = {"status": "unauthorized", "message": "Unknown routing_key.", "errors": []}
-            raise exceptions.AuthenticationFailed(unknown) from None
+        with locking_out_failures(request):
+            try:
+                principal_and_source = authenticate_source_token(routing_key)
+            except exceptions.AuthenticationFailed:
+                unknown = {
+                    "status": "unauthorized",
+                    "message": "Unknown routing_key.",
+                    "errors": [],
+                }
+                raise exceptions.AuthenticationFailed(unknown) from None
         self.routing_key = routing_key
         return principal_and_source
 
