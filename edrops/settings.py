@@ -261,7 +261,7 @@ NOTIFICATIONS_UNDELIVERABLE_TASK = env(
 
 # --- API ------------------------------------------------------------------------------------
 # People's API tokens (django-rest-knox): SHA-512 digests in the database, never the token;
-# each expires API_TOKEN_TTL seconds after it is made (0: never). See edrops/api_tokens.py.
+# each expires API_TOKEN_TTL seconds after it is made (0: never). See services/api_tokens.py.
 API_TOKEN_TTL = env.float("API_TOKEN_TTL", default=90 * 24 * 3600.0)
 REST_KNOX = {
     "TOKEN_TTL": timedelta(seconds=API_TOKEN_TTL) if API_TOKEN_TTL else None,
