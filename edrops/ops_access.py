@@ -38,7 +38,7 @@ def allows(request: HttpRequest, user) -> bool:
 
 
 def refusal() -> str:
-    who = "staff" if settings.EDROPS_OPS_ENDPOINTS == STAFF else "staff, or a client on loopback"
+    who = "staff" if settings.EDROPS_OPS_ENDPOINTS == STAFF else "staff, or a client on loopback,"
     return (
         f"Only {who} may read this (EDROPS_OPS_ENDPOINTS={settings.EDROPS_OPS_ENDPOINTS}): "
         "log in as staff, or send a staff user's 'Authorization: Token <key>'."

@@ -23,6 +23,7 @@ def record_api_auth_failure(*, address: str, now: datetime) -> int | None:
     """Count one failed credential from `address`. Returns the seconds until the address is
     unlocked when this failure reaches the limit (so it is answered 429), else None."""
     cool_off = settings.AXES_COOLOFF_TIME
+    address = address[: ApiAuthFailures._meta.get_field("address").max_length]  # an IPv6 zone
     with transaction.atomic():
         row, created = ApiAuthFailures.objects.select_for_update().get_or_create(
             address=address,
