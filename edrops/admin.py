@@ -23,17 +23,21 @@ from edrops.models.sources import new_token
 admin.site.unregister(AuthToken)
 
 
-@admin.register(ProcessCheckIn)
-class ProcessCheckInAdmin(admin.ModelAdmin):
-    list_display = ["role", "name", "started_at", "last_seen"]
-    list_filter = ["role"]
-    ordering = ["role", "-last_seen"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the code writes: listed, and deleted where that means something; never edited."""
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ProcessCheckIn)
+class ProcessCheckInAdmin(ReadOnlyAdmin):
+    list_display = ["role", "name", "started_at", "last_seen"]
+    list_filter = ["role"]
+    ordering = ["role", "-last_seen"]
 
 
 class HeartbeatStateFilter(admin.SimpleListFilter):
@@ -186,21 +190,15 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(RejectedMessage)
-class RejectedMessageAdmin(admin.ModelAdmin):
+class RejectedMessageAdmin(ReadOnlyAdmin):
     list_display = ["received_at", "source", "endpoint", "errors"]
     list_filter = ["source", "endpoint"]
     fields = ["received_at", "source", "endpoint", "content_type", "errors", "body"]
     readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(AuthToken)
-class PersonTokenAdmin(admin.ModelAdmin):
+class PersonTokenAdmin(ReadOnlyAdmin):
     """People's API tokens: whose, made when, expiring when. *Delete* revokes one at once.
     Tokens are made with `manage.py drf_create_token`, which shows each once; never here."""
 
@@ -210,15 +208,9 @@ class PersonTokenAdmin(admin.ModelAdmin):
     fields = ["user", "token_key", "created", "expiry"]
     readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ApiAuthFailures)
-class ApiAuthFailuresAdmin(admin.ModelAdmin):
+class ApiAuthFailuresAdmin(ReadOnlyAdmin):
     """Addresses whose API credentials keep failing (API.md §3). *Delete* unlocks one."""
 
     list_display = ["address", "failures", "first_failure_at", "last_failure_at", "locked"]
@@ -233,9 +225,3 @@ class ApiAuthFailuresAdmin(admin.ModelAdmin):
             obj.failures >= settings.AXES_FAILURE_LIMIT
             and obj.last_failure_at > now - settings.AXES_COOLOFF_TIME
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
