@@ -1,9 +1,15 @@
 from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from knox import admin as knox_admin  # noqa: F401 -- registered first, so it can be replaced
+from knox.models import AuthToken
 
 from edrops import selectors, services
 from edrops.models import (
+    ApiAuthFailures,
     Event,
     EventRevision,
     ProcessCheckIn,
@@ -13,18 +19,25 @@ from edrops.models import (
 )
 from edrops.models.sources import new_token
 
+# knox's own admin would show a token it makes in a message (a cookie): replaced below.
+admin.site.unregister(AuthToken)
 
-@admin.register(ProcessCheckIn)
-class ProcessCheckInAdmin(admin.ModelAdmin):
-    list_display = ["role", "name", "started_at", "last_seen"]
-    list_filter = ["role"]
-    ordering = ["role", "-last_seen"]
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the code writes: listed, and deleted where that means something; never edited."""
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ProcessCheckIn)
+class ProcessCheckInAdmin(ReadOnlyAdmin):
+    list_display = ["role", "name", "started_at", "last_seen"]
+    list_filter = ["role"]
+    ordering = ["role", "-last_seen"]
 
 
 class HeartbeatStateFilter(admin.SimpleListFilter):
@@ -95,21 +108,35 @@ class SourceAdmin(admin.ModelAdmin):
         if not change:
             token = new_token()
             obj.set_token(token)
-            super().save_model(request, obj, form, change)
-            self._show_token(request, obj, token)
-        else:
-            super().save_model(request, obj, form, change)
+            request.new_source_token = token  # shown by response_add, once
+        super().save_model(request, obj, form, change)
         if not change or {"heartbeat_interval", "heartbeat_grace"} & set(form.changed_data):
             was_monitored = change and form.initial.get("heartbeat_interval") is not None
             services.rearm(source=obj, was_monitored=was_monitored, now=timezone.now())
 
+    def response_add(self, request, obj, post_url_continue=None):
+        token = getattr(request, "new_source_token", None)
+        if token is None:
+            return super().response_add(request, obj, post_url_continue)
+        return self._show_tokens(request, [(obj, token)])
+
     @admin.action(description="Rotate the token of the selected sources (old ones stop working)")
     def rotate_tokens(self, request, queryset):
-        for source in queryset:
-            self._show_token(request, source, services.rotate_token(source=source))
+        rotated = [(source, services.rotate_token(source=source)) for source in queryset]
+        return self._show_tokens(request, rotated)
 
-    def _show_token(self, request, source, token):
-        messages.warning(request, f"Token of {source.name} (shown once, copy it now): {token}")
+    def _show_tokens(self, request, tokens: list[tuple[Source, str]]) -> HttpResponse:
+        """The new tokens in this response's page, and nowhere else: not in a message (a cookie
+        or the session would hold the token after the page is gone), never cached."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "New source tokens",
+            "opts": self.model._meta,
+            "tokens": tokens,
+        }
+        response = TemplateResponse(request, "admin/edrops/source/tokens.html", context)
+        add_never_cache_headers(response)
+        return response
 
 
 def health_timeout() -> int:
@@ -163,14 +190,38 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(RejectedMessage)
-class RejectedMessageAdmin(admin.ModelAdmin):
+class RejectedMessageAdmin(ReadOnlyAdmin):
     list_display = ["received_at", "source", "endpoint", "errors"]
     list_filter = ["source", "endpoint"]
     fields = ["received_at", "source", "endpoint", "content_type", "errors", "body"]
     readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+@admin.register(AuthToken)
+class PersonTokenAdmin(ReadOnlyAdmin):
+    """People's API tokens: whose, made when, expiring when. *Delete* revokes one at once.
+    Tokens are made with `manage.py drf_create_token`, which shows each once; never here."""
+
+    list_display = ["user", "token_key", "created", "expiry"]
+    list_filter = ["expiry"]
+    search_fields = ["user__username"]
+    fields = ["user", "token_key", "created", "expiry"]
+    readonly_fields = fields
+
+
+@admin.register(ApiAuthFailures)
+class ApiAuthFailuresAdmin(ReadOnlyAdmin):
+    """Addresses whose API credentials keep failing (API.md §3). *Delete* unlocks one."""
+
+    list_display = ["address", "failures", "first_failure_at", "last_failure_at", "locked"]
+    ordering = ["-last_failure_at"]
+    search_fields = ["address"]
+    readonly_fields = ["address", "failures", "first_failure_at", "last_failure_at"]
+
+    @admin.display(boolean=True, description="locked now")
+    def locked(self, obj) -> bool:
+        now = timezone.now()
+        return (
+            obj.failures >= settings.AXES_FAILURE_LIMIT
+            and obj.last_failure_at > now - settings.AXES_COOLOFF_TIME
+        )

@@ -48,13 +48,17 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
     "django_htmx",
     "django_q",
 ]
 
 MIDDLEWARE = [
+    # First: who the client is (TRUSTED_PROXIES), before anything reads an address or the scheme.
+    "edrops.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -64,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Turns a login axes refused into the login page saying why (edrops.login.locked_out).
+    "axes.middleware.AxesMiddleware",
     # Innermost, so it sees the view's exception before any other middleware turns it into a 500.
     "edrops.middleware.DatabaseUnavailableMiddleware",
 ]
@@ -182,6 +188,35 @@ EDROPS_HEARTBEAT_INTERVAL = env.float("EDROPS_HEARTBEAT_INTERVAL", default=60.0)
 REJECTED_RETENTION = env.float("REJECTED_RETENTION", default=30 * 24 * 3600.0)
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
+# Proxies whose X-Forwarded-For (client address) and X-Forwarded-Proto are believed: addresses
+# or networks. gunicorn's own default: a proxy on the same host. See edrops/client_address.py.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
+# Who may read /metrics, /api/schema/ and /api/docs/ (edrops/ops_access.py).
+EDROPS_OPS_ENDPOINTS = env("EDROPS_OPS_ENDPOINTS", default="staff-or-loopback")
+if EDROPS_OPS_ENDPOINTS not in ("staff-or-loopback", "staff", "public"):
+    raise ImproperlyConfigured(
+        "EDROPS_OPS_ENDPOINTS must be staff-or-loopback, staff or public, "
+        f"not {EDROPS_OPS_ENDPOINTS!r}"
+    )
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out username or address before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes), per client address and per username, each on its own: 10
+# failures, counted while each comes within 10 minutes of the one before, lock for 10 minutes
+# after the last. The API's token failures use the same numbers (services/api_lockout.py).
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=10)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_CLIENT_IP_CALLABLE = "edrops.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "edrops.login.locked_out"
+# A success does not wipe the count: it would also wipe what an attacker's address did to
+# other usernames (axes resets by address and by username at once).
+AXES_RESET_ON_SUCCESS = False
+AXES_VERBOSE = False
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -233,9 +268,17 @@ NOTIFICATIONS_UNDELIVERABLE_TASK = env(
 )
 
 # --- API ------------------------------------------------------------------------------------
+# People's API tokens (django-rest-knox): SHA-512 digests in the database, never the token;
+# each expires API_TOKEN_TTL seconds after it is made (0: never). See services/api_tokens.py.
+API_TOKEN_TTL = env.float("API_TOKEN_TTL", default=90 * 24 * 3600.0)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(seconds=API_TOKEN_TTL) if API_TOKEN_TTL else None,
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "edrops.api.authentication.PersonTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -248,6 +291,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Grid dispatches in; pages out until someone acknowledges.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["edrops.ops_access.OpsEndpoint"],
+    # Swagger UI and Redoc from our own static files: no CDN (drf-spectacular-sidecar).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Swagger UI would otherwise ask validator.swagger.io about our schema.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {
         "EventStatusEnum": "edrops.models.events.Event.Status",
         "SenderStatusEnum": "edrops.models.events.SenderStatus",
@@ -256,13 +306,21 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Production hardening -------------------------------------------------------------------
+# TLS usually ends at the proxy in front (docker-compose.yml's Caddy). `check --deploy` is clean
+# with SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, _INCLUDE_SUBDOMAINS and _PRELOAD set (API.md §2).
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# Health checks from inside the container or host speak plain HTTP to gunicorn.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if not DEBUG:
-    # TLS usually ends at the proxy in front; trust its header, keep cookies secure.
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # X-Forwarded-Proto: https says the client spoke TLS to the proxy; ClientAddressMiddleware
+    # drops the header from anyone not in TRUSTED_PROXIES.
+    if env.bool("SECURE_PROXY_SSL_HEADER", default=True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
 LOGGING = {
@@ -277,5 +335,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # It logs every request's headers at INFO.
         "twilio.http_client": {"level": "WARNING"},
+        # Every successful login and cleanup at INFO; failures and lockouts are WARNINGs.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -222,10 +222,23 @@ class InboundReply(models.Model):
     )
     received_at = models.DateTimeField()
     raw = models.JSONField(default=dict, help_text="the provider's parameters")
+    provider_key = models.CharField(
+        max_length=160,
+        blank=True,
+        help_text="the provider's id for this callback (Twilio MessageSid, CallSid and digits, "
+        "Slack action_ts and user): the same one again is a replay, applied once",
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]
         verbose_name_plural = "inbound replies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider_key"],
+                condition=~Q(provider_key=""),
+                name="inbound_reply_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} from {self.person or self.sender}: {self.text!r}"

@@ -3,6 +3,7 @@ verify, parse, and call services."""
 
 import functools
 import json
+import re
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +19,9 @@ from twilio.twiml.messaging_response import MessagingResponse
 from notifications import selectors, services
 from notifications.channels import voice
 from notifications.models import Channel, Notification, SlackMessage
+
+# Unix seconds, ASCII digits only (re.ASCII: \d would take any script's digits).
+SLACK_TIMESTAMP = re.compile(r"\d{1,12}", re.ASCII)
 
 
 def twilio_signed(view):
@@ -64,7 +68,11 @@ def twilio_gather(request: HttpRequest, notification_id: int) -> HttpResponse:
         text=digits,
         notification=notification,
         raw=request.POST.dict(),
+        provider_key=services.callback_key(
+            "twilio-gather", request.POST.get("CallSid", ""), digits
+        ),
     )
+    # A replay is answered as the first press was (Twilio only reads it out); nothing changes.
     return twiml(voice.key_pressed_twiml(digits, notification))
 
 
@@ -75,6 +83,7 @@ def twilio_sms(request: HttpRequest) -> HttpResponse:
         sender=request.POST.get("From", ""),
         text=request.POST.get("Body", ""),
         raw=request.POST.dict(),
+        provider_key=services.callback_key("twilio-sms", request.POST.get("MessageSid", "")),
     )
     # The answer ("acknowledged", "unknown code") is the engine's, sent as a status message.
     return twiml(str(MessagingResponse()))
@@ -83,8 +92,14 @@ def twilio_sms(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def slack_interactive(request: HttpRequest) -> HttpResponse:
-    """Button clicks. 403 unless signed with our signing secret less than 5 minutes ago."""
+    """Button clicks. 403 unless signed with our signing secret less than 5 minutes ago; each
+    click applied once, by its `action_ts` and clicker (a replay within those 5 minutes: 200,
+    nothing changes)."""
     secret = settings.SLACK_SIGNING_SECRET
+    timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+    if not SLACK_TIMESTAMP.fullmatch(timestamp):
+        # The SDK would int() it: "abc" would be a 500, and digits of other scripts a number.
+        return HttpResponseForbidden("invalid Slack timestamp")
     if not secret or not SignatureVerifier(secret).is_valid_request(request.body, request.headers):
         return HttpResponseForbidden("invalid Slack signature")
     try:
@@ -106,13 +121,15 @@ def slack_interactive(request: HttpRequest) -> HttpResponse:
         action_id = _text(action, "action_id")
         if action_id not in ("acknowledge", "acknowledge_all"):
             continue
+        clicker = _text(_object(payload, "user"), "id")
         services.record_reply(
             channel=Channel.SLACK,
-            sender=_text(_object(payload, "user"), "id"),
+            sender=clicker,
             text=_text(action, "value"),
             action=action_id,
             notification=message.notification if message else None,
             raw=payload,
+            provider_key=services.callback_key("slack", clicker, _text(action, "action_ts")),
         )
     return HttpResponse(status=200)
 

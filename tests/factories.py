@@ -45,3 +45,10 @@ class TeamFactory(factory.django.DjangoModelFactory):
     def members(self, create, people, **kwargs):
         if create and people:
             self.members.set(people)
+
+
+def person_token(user) -> str:
+    """A new API token for `user` (`Authorization: Token <it>`), as drf_create_token makes."""
+    from edrops.services import create_api_token
+
+    return create_api_token(user=user)[1]

@@ -1,18 +1,61 @@
 """Integrations authenticate as a Source, never as a user: a source token can send events for
 its source and read nothing (people's endpoints use Token and session auth only, so a source
-token there is simply not a credential: 401)."""
+token there is simply not a credential: 401). People's tokens are knox's
+(edrops/services/api_tokens.py). Every token that fails counts against the client's address
+(edrops/services/api_lockout.py)."""
 
 import math
+from contextlib import contextmanager
 
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from knox.auth import TokenAuthentication
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import BaseThrottle
 
 from edrops import selectors, services
+from edrops.client_address import client_address
 from edrops.models import Source
+
+
+class LockedOut(exceptions.Throttled):
+    """429 with Retry-After: this address has sent too many credentials that failed."""
+
+
+@contextmanager
+def locking_out_failures(request):
+    """Around a credential check: one that fails counts against the client's address; from
+    the limit on, the answer is 429 (LockedOut) instead of 401."""
+    try:
+        yield
+    except exceptions.AuthenticationFailed:
+        wait = services.record_api_auth_failure(address=client_address(request), now=timezone.now())
+        if wait is not None:
+            raise LockedOut(
+                wait,
+                detail="Too many failed credentials from your address: each one that fails "
+                f"is refused like this until {round(wait / 60)} minutes after the last. A "
+                "valid token still works; staff can unlock the address in the admin.",
+            ) from None
+        raise
+
+
+class PersonTokenAuthentication(TokenAuthentication):
+    """`Authorization: Token <key>`: a person's knox token (hashed, expiring)."""
+
+    def authenticate(self, request):
+        with locking_out_failures(request):
+            return super().authenticate(request)
+
+    def authenticate_credentials(self, token: bytes):
+        try:
+            token.decode("ascii")  # knox's own decode would answer 500 to other bytes
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
+        return super().authenticate_credentials(token)
 
 
 class SourcePrincipal:
@@ -65,13 +108,14 @@ class SourceTokenAuthentication(SourceAuthentication):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() != self.keyword:
             return None
-        if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <source token>'.")
-        try:
-            token = parts[1].decode("ascii")
-        except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("Unknown source token.") from None
-        return authenticate_source_token(token)
+        with locking_out_failures(request):
+            if len(parts) != 2:
+                raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <source token>'.")
+            try:
+                token = parts[1].decode("ascii")
+            except UnicodeDecodeError:
+                raise exceptions.AuthenticationFailed("Unknown source token.") from None
+            return authenticate_source_token(token)
 
 
 class IsSource(BasePermission):
@@ -98,16 +142,19 @@ class CountsUnauthenticated:
         return True
 
     def handle_exception(self, exc):
-        refused = exceptions.NotAuthenticated | exceptions.AuthenticationFailed | CredentialNotFound
+        refused = (
+            exceptions.NotAuthenticated
+            | exceptions.AuthenticationFailed
+            | CredentialNotFound
+            | LockedOut
+        )
         if isinstance(exc, refused) and self.is_ingest(self.request):
             unauthenticated(self.request)
         return super().handle_exception(exc)
 
 
 def unauthenticated(request) -> None:
-    services.count_unauthenticated(
-        endpoint=request.path, remote_addr=request.META.get("REMOTE_ADDR", "")
-    )
+    services.count_unauthenticated(endpoint=request.path, remote_addr=client_address(request))
 
 
 class SourceRateThrottle(BaseThrottle):
@@ -138,3 +185,16 @@ class SourceTokenScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "The source's token (`manage.py create_source`).",
         }
+
+
+class PersonTokenScheme(OpenApiAuthenticationExtension):
+    """Named as DRF's token scheme was, so the schema's security names don't change."""
+
+    target_class = PersonTokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(
+            header_name="Authorization",
+            token_prefix="Token",  # noqa: S106 -- the header's keyword, not a secret
+        )

@@ -6,10 +6,12 @@ from edrops.models.events import (
     SenderStatus,
     TimelineEntry,
 )
+from edrops.models.lockouts import ApiAuthFailures
 from edrops.models.processes import ProcessCheckIn
 from edrops.models.sources import RateLimitState, Severity, Source
 
 __all__ = [
+    "ApiAuthFailures",
     "Event",
     "EventRevision",
     "Integration",

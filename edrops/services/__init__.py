@@ -1,6 +1,8 @@
 """Writes of the edrops app. Keyword-only, typed; views, tasks and commands call these."""
 
 from edrops.services.acknowledgement import AckResult, acknowledge, act_as_sender, resolve, who
+from edrops.services.api_lockout import record_api_auth_failure
+from edrops.services.api_tokens import create_api_token
 from edrops.services.ingest import (
     EventInput,
     IngestResult,
@@ -55,6 +57,7 @@ __all__ = [
     "check_roster_file",
     "check_roster_sources",
     "count_unauthenticated",
+    "create_api_token",
     "default_respond_by",
     "ingest",
     "ingest_all",
@@ -67,6 +70,7 @@ __all__ = [
     "raise_bad_messages_alarm_if_due",
     "raise_silence_alarms",
     "rearm",
+    "record_api_auth_failure",
     "record_life",
     "reject",
     "resolve",

@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import urllib.parse
 import urllib.request
 from datetime import datetime, timedelta
 
@@ -86,9 +87,29 @@ def ping_dead_mans_switch(*, now: datetime) -> int:
 
 
 def _ping(url: str) -> None:
-    request = urllib.request.Request(url, headers={"User-Agent": "edrops-heartbeat"})  # noqa: S310 -- the operator's URL
     try:
+        request = urllib.request.Request(url, headers={"User-Agent": "edrops-heartbeat"})  # noqa: S310 -- the operator's URL
         with urllib.request.urlopen(request, timeout=PING_TIMEOUT) as response:  # noqa: S310
             response.read(1024)
     except Exception as error:
-        logger.warning("dead man's switch ping to %s failed: %s", url, error)
+        logger.warning(
+            "dead man's switch ping to %s failed: %s", redact_url(url), scrub(str(error), url)
+        )
+
+
+def redact_url(url: str) -> str:
+    """The ping URL as logs may show it: scheme and host only. Its path (Healthchecks' UUID, a
+    Snitch's token) is the credential: whoever has it can ping for us and hide an outage."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or "?"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}/<redacted>"
+
+
+def scrub(text: str, url: str) -> str:
+    """`text` (an error message) without any secret part of `url` in it."""
+    parts = urllib.parse.urlsplit(url)
+    secrets = [url, parts.path.strip("/"), parts.query, parts.username or "", parts.password or ""]
+    for secret in sorted(filter(None, secrets), key=len, reverse=True):
+        text = text.replace(secret, "<redacted>")
+    return text

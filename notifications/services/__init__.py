@@ -15,7 +15,7 @@ reference, [[channel, why], ...]) when every page to a person about a reference 
 """
 
 from notifications.services.delivery import deliver
-from notifications.services.replies import record_reply, record_twilio_status
+from notifications.services.replies import callback_key, record_reply, record_twilio_status
 from notifications.services.rewrites import (
     refresh_bundle_message,
     update_slack_message,
@@ -31,6 +31,7 @@ from notifications.services.scheduling import (
 )
 
 __all__ = [
+    "callback_key",
     "cancel_pending",
     "deliver",
     "enqueue_due",

@@ -1,10 +1,11 @@
 """What providers tell us afterwards: delivery status, and replies from people."""
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -13,6 +14,8 @@ from notifications.models import Channel, InboundReply, Notification
 from notifications.services.common import failed_for_good, log
 from rosters.columns import fit_json, fit_text
 from rosters.models import Person
+
+logger = logging.getLogger(__name__)
 
 State = Notification.State
 
@@ -78,9 +81,15 @@ def record_reply(
     raw: dict[str, Any],
     action: str = "",
     notification: Notification | None = None,
-) -> InboundReply:
+    provider_key: str = "",
+) -> InboundReply | None:
     """Store a reply and hand it upward: settings.NOTIFICATIONS_REPLY_TASK is queued with the
     reply's id in the same transaction (the engine decides what it means).
+
+    A reply is applied at most once: `provider_key` is the provider's own id for it (see
+    `callback_key`), and a callback whose key was seen before is a replay (a provider's retry,
+    or a captured signed "ack all" sent again): nothing is stored or queued, and None is
+    returned. The signature alone can't tell: it is as valid the second time.
 
     What the provider sent is stored as far as the columns hold it (a sender longer than any
     phone number or Slack id, a NUL in a text): a callback is never refused for it, and such a
@@ -88,20 +97,32 @@ def record_reply(
     field = InboundReply._meta.get_field
     sender, text = fit_text(field("sender"), sender), fit_text(field("text"), text)
     action = fit_text(field("action"), action)
+    provider_key = fit_text(field("provider_key"), provider_key)
     # On Slack the clicker may be anyone in the team channel, so the sender decides who it was.
     person = _person(channel, sender)
     if person is None and notification is not None and channel == Channel.VOICE:
         person = notification.person
-    reply = InboundReply.objects.create(
-        channel=channel,
-        person=person,
-        notification=notification,
-        sender=sender,
-        text=text.strip(),
-        action=action,
-        received_at=timezone.now(),
-        raw=fit_json(raw),
-    )
+    if provider_key and InboundReply.objects.filter(provider_key=provider_key).exists():
+        log_replay(channel=channel, provider_key=provider_key)
+        return None
+    try:
+        with transaction.atomic():  # a savepoint: a replay racing its original loses here
+            reply = InboundReply.objects.create(
+                channel=channel,
+                person=person,
+                notification=notification,
+                sender=sender,
+                text=text.strip(),
+                action=action,
+                received_at=timezone.now(),
+                raw=fit_json(raw),
+                provider_key=provider_key,
+            )
+    except IntegrityError:
+        if not provider_key:
+            raise
+        log_replay(channel=channel, provider_key=provider_key)
+        return None
     # In the fast lane: an acknowledgement stops pages, it must not wait behind a storm.
     async_task(
         settings.NOTIFICATIONS_REPLY_TASK,
@@ -111,3 +132,13 @@ def record_reply(
         q_options=queue.fast_lane(),
     )
     return reply
+
+
+def callback_key(*parts: str) -> str:
+    """The key of one callback: its kind and the provider's ids for it (`twilio-sms`, the
+    MessageSid); '' when an id is missing (nothing to recognise a replay by)."""
+    return ":".join(parts) if all(parts[1:]) else ""
+
+
+def log_replay(*, channel: str, provider_key: str) -> None:
+    logger.warning("%s callback %s was applied before: ignored as a replay", channel, provider_key)

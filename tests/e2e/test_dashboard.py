@@ -6,7 +6,6 @@ committed); `SCREENSHOTS_DIR=docs/screenshots` refreshes the ones the README sho
 
 import os
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
@@ -15,16 +14,6 @@ from tests.e2e.stack import MANAGE, REPO, first_shift_now, wait_for
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOTS = REPO / os.environ.get("SCREENSHOTS_DIR", "bench/out/screenshots")
 TOKEN = "miso-e2e-token"
 
@@ -85,23 +74,6 @@ def running(stack, tmp_path):
     stack.start("worker", "clock")
     wait_for(lambda: stack.get("/readyz").status_code == 200, timeout=20, what="ready")
     return stack
-
-
-@pytest.fixture
-def chromium():
-    if not Path(CHROMIUM).exists():
-        # `make test` on a laptop without Chromium says so and goes on; CI installs it and
-        # sets EDROPS_REQUIRE_BROWSER, so there a missing browser is a failure, never a skip.
-        missing = f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)"
-        if os.environ.get("EDROPS_REQUIRE_BROWSER"):
-            pytest.fail(missing)
-        pytest.skip(missing)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def logged_in(browser, stack, username: str, **context):

@@ -5,13 +5,12 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from edrops import services
 from edrops.clock import tick
 from edrops.models import Event
-from tests.factories import PersonFactory, TeamFactory
+from tests.factories import PersonFactory, TeamFactory, person_token
 from tests.fakes.fixtures import slack, twilio  # noqa: F401 -- fixtures
 from tests.fakes.queue import run_queued_tasks
 
@@ -56,7 +55,7 @@ def alice(django_user_model, team):
 def responder(alice):
     """Alice, reading and acknowledging with her DRF token."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice.user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {person_token(alice.user)}")
     return client
 
 

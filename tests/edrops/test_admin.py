@@ -1,8 +1,12 @@
 """The ops lead's view in the Django admin."""
 
-import pytest
+import re
 
-from edrops.models import Event, RejectedMessage, Source
+import pytest
+from django.contrib.messages import get_messages
+from rest_framework.test import APIClient
+
+from edrops.models import Event, RejectedMessage
 from tests.edrops.conftest import example
 
 pytestmark = pytest.mark.django_db
@@ -30,20 +34,26 @@ def test_the_event_page_shows_its_revisions_and_timeline(sender, ops_lead):
     assert "Forced generation outages" in page.text  # revision 0's body
 
 
+def shown_tokens(response) -> dict[str, str]:
+    """The tokens on the page, by source name."""
+    return dict(
+        re.findall(
+            r'>([\w-]+)</a></td>\s*<td><code class="source-token">([\w-]+)</code>', response.text
+        )
+    )
+
+
 def test_the_token_is_never_shown_and_rotating_it_shows_the_new_one_once(sender, source, ops_lead):
     page = ops_lead.get(f"/admin/edrops/source/{source.pk}/change/")
     assert "miso-secret-token" not in page.text
     assert source.token_hash not in page.text
 
     rotated = ops_lead.post(
-        "/admin/edrops/source/",
-        {"action": "rotate_tokens", "_selected_action": [source.pk]},
-        follow=True,
+        "/admin/edrops/source/", {"action": "rotate_tokens", "_selected_action": [source.pk]}
     )
 
-    [message] = [str(m) for m in rotated.context["messages"]]
-    new_token = message.rsplit(" ", 1)[-1]
-    assert message.startswith("Token of miso-dispatch (shown once, copy it now)")
+    new_token = shown_tokens(rotated)["miso-dispatch"]
+    assert "Shown once: copy each token now" in rotated.text
     assert (
         sender.post("/api/v1/events", example("pjm-dr-30min.json"), format="json").status_code
         == 401
@@ -53,6 +63,19 @@ def test_the_token_is_never_shown_and_rotating_it_shows_the_new_one_once(sender,
         sender.post("/api/v1/events", example("pjm-dr-30min.json"), format="json").status_code
         == 202
     )
+
+
+def test_a_new_token_is_in_the_page_only_not_in_a_cookie_or_a_cache(source, ops_lead):
+    rotated = ops_lead.post(
+        "/admin/edrops/source/", {"action": "rotate_tokens", "_selected_action": [source.pk]}
+    )
+    new_token = shown_tokens(rotated)["miso-dispatch"]
+    next_page = ops_lead.get("/admin/edrops/source/")
+
+    assert "no-store" in rotated["Cache-Control"]
+    assert all(new_token not in cookie.value for cookie in rotated.cookies.values())
+    assert all(new_token not in str(value) for value in ops_lead.session.values())
+    assert new_token not in next_page.text
 
 
 def test_a_source_added_in_the_admin_gets_a_token_shown_once(team, ops_lead):
@@ -66,12 +89,13 @@ def test_a_source_added_in_the_admin_gets_a_token_shown_once(team, ops_lead):
             "heartbeat_severity": "high",
             "events_count_as_life": "on",
         },
-        follow=True,
     )
 
-    [message] = [str(m) for m in response.context["messages"] if "Token of" in str(m)]
-    assert Source.objects.filter(name="ercot-ers").exists()
-    assert message.startswith("Token of ercot-ers")
+    token = shown_tokens(response)["ercot-ers"]
+    integration = APIClient()
+    integration.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert integration.post("/api/v1/heartbeat").json()["source"] == "ercot-ers"
+    assert not list(get_messages(response.wsgi_request))
 
 
 def test_rejected_messages_are_listed(sender, ops_lead):

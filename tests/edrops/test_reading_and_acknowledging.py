@@ -2,13 +2,12 @@
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from edrops import services
 from edrops.models import Event
 from tests.edrops.conftest import example
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, person_token
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +22,7 @@ def miso_event_id(sender) -> str:
 
 def token_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {person_token(user)}")
     return client
 
 
@@ -93,7 +92,7 @@ def test_alice_acknowledges_and_bob_is_told_it_is_already_acknowledged(
 def test_a_login_without_a_person_acknowledges_under_its_username(miso_event_id, django_user_model):
     ops = django_user_model.objects.create_user("night-ops", password="pw-night-1")
     browser = APIClient(enforce_csrf_checks=False)
-    browser.login(username="night-ops", password="pw-night-1")
+    browser.post("/accounts/login/", {"username": "night-ops", "password": "pw-night-1"})
 
     event = browser.post(f"/api/v1/events/{miso_event_id}/acknowledge").json()
 

@@ -85,4 +85,27 @@ def test_an_unreachable_monitor_is_logged_and_the_clock_goes_on(settings, caplog
     worker_seen(T0)
     assert clock.tick(T0).enqueued["dead_mans_switch"] == 1
     processes._switch.in_flight.join(timeout=15)
-    assert "dead man's switch ping to http://127.0.0.1:9/nobody-listens failed" in caplog.text
+    assert "dead man's switch ping to http://127.0.0.1:9/<redacted> failed" in caplog.text
+    assert "nobody-listens" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",  # Healthchecks' shape
+        "http://127.0.0.1:9/ping/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0?rid=0f1e2d3c",
+        "hc-ping.com/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",  # no scheme: urllib refuses it
+        "http://user:0f1e2d3c@127.0.0.1:9/x",
+    ],
+    ids=["uuid-path", "query", "no-scheme", "userinfo"],
+)
+def test_the_switch_url_is_never_in_the_logs(settings, caplog, url):
+    """Only local addresses: whatever the URL, the ping must fail here and be logged."""
+    settings.EDROPS_HEARTBEAT_URL = url
+    worker_seen(T0)
+
+    clock.tick(T0)
+    processes._switch.in_flight.join(timeout=15)
+
+    assert "dead man's switch ping to" in caplog.text
+    assert "0f1e2d3c" not in caplog.text

@@ -11,6 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
+import requests
+
 WAIT_SECONDS = 5.0
 
 
@@ -128,3 +130,10 @@ class FakeServer:
                 if left <= 0:
                     raise AssertionError(f"expected {what}; got only:\n{seen() or '  nothing'}")
                 self.changed.wait(left)
+
+
+def replay(captured: requests.Response) -> requests.Response:
+    """Send again, byte for byte, a signed callback a fake made (its URL, body and signature
+    headers): what an attacker who captured it on the wire would do."""
+    with requests.Session() as session:
+        return session.send(captured.request, timeout=10)

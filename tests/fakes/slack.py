@@ -264,7 +264,8 @@ class FakeSlack(FakeServer):
                     "action_id": button["action_id"],
                     "block_id": "b1",
                     "value": button.get("value", ""),
-                    "action_ts": f"{time.time():.6f}",
+                    # Unique per click, as Slack's are (even when tests stop the clock).
+                    "action_ts": f"{int(time.time())}.{next(_ts):06d}",
                 }
             ],
             "response_url": f"{self.url}/actions/response",

@@ -243,6 +243,10 @@ class FakeTwilio(FakeServer):
 
     def press_key(self, call: Call, digits: str) -> str:
         """Press `digits` at the first <Gather> of the call; returns the TwiML answer."""
+        return self.key_press(call, digits).text
+
+    def key_press(self, call: Call, digits: str) -> requests.Response:
+        """`press_key`, answering the whole HTTP response (its request can be replayed)."""
         if not call.twiml:
             self.answer_call(call)
         gather = next(ET.fromstring(call.twiml).iter("Gather"))
@@ -250,7 +254,7 @@ class FakeTwilio(FakeServer):
             gather.attrib["action"], {**self._call_params(call, "in-progress"), "Digits": digits}
         )
         response.raise_for_status()
-        return response.text
+        return response
 
     def complete_call(self, call: Call, status: str = "completed") -> requests.Response:
         """The call ends: completed (answered), no-answer, busy or failed."""

@@ -28,10 +28,10 @@ def _providers(settings):
     settings.PUBLIC_BASE_URL = "http://testserver"
 
 
-def slack_posts(client, payload: str):
+def slack_posts(client, payload: str, timestamp: str | None = None):
     """POST as Slack does: a form with `payload`, signed over the raw body."""
     body = urlencode({"payload": payload})
-    timestamp = str(int(time.time()))
+    timestamp = str(int(time.time())) if timestamp is None else timestamp
     base = f"v0:{timestamp}:{body}".encode()
     signature = "v0=" + hmac.new(SLACK_SECRET.encode(), base, hashlib.sha256).hexdigest()
     return client.generic(
@@ -129,3 +129,21 @@ def test_twilio_callbacks_without_their_fields_or_for_no_such_page_are_not_error
     assert twilio_posts(client, f"/hooks/twilio/status/{huge}", {}).status_code == 204
     assert twilio_posts(client, f"/hooks/twilio/voice/{huge}", {}).status_code == 404
     assert twilio_posts(client, f"/hooks/twilio/gather/{huge}", {"Digits": "1"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    [
+        "not-a-number",
+        "",
+        "1.7e9",
+        "\uff11\uff17\uff10\uff10\uff10\uff10\uff10\uff10\uff10\uff10",
+        "9" * 5000,
+    ],
+    ids=["word", "empty", "float", "fullwidth-digits", "too-many-digits"],
+)
+def test_a_click_signed_with_a_malformed_timestamp_is_a_403_and_records_nothing(client, timestamp):
+    response = slack_posts(client, click(), timestamp=timestamp)
+
+    assert response.status_code == 403
+    assert not InboundReply.objects.exists()

@@ -6,10 +6,9 @@ import icalendar
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.factories import PersonFactory, TeamFactory
+from tests.factories import PersonFactory, TeamFactory, person_token
 from tests.rosters.factories import override, rotation
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +30,7 @@ def grid_ops():
 def client():
     user = get_user_model().objects.create_user("ops")
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {person_token(user)}")
     return api
 
 

@@ -20,6 +20,7 @@ from edrops.api.authentication import (
     CredentialNotFound,
     SourceAuthentication,
     authenticate_source_token,
+    locking_out_failures,
 )
 from edrops.api.body import NotAJsonObject, json_body
 from edrops.api.serializers import column
@@ -142,11 +143,16 @@ class RoutingKeyAuthentication(SourceAuthentication):
         routing_key = data.get("routing_key")
         if not isinstance(routing_key, str) or not routing_key or text_problem(routing_key):
             raise CredentialNotFound(invalid_event(["routing_key: This field is required."]))
-        try:
-            principal_and_source = authenticate_source_token(routing_key)
-        except exceptions.AuthenticationFailed:
-            unknown = {"status": "unauthorized", "message": "Unknown routing_key.", "errors": []}
-            raise exceptions.AuthenticationFailed(unknown) from None
+        with locking_out_failures(request):
+            try:
+                principal_and_source = authenticate_source_token(routing_key)
+            except exceptions.AuthenticationFailed:
+                unknown = {
+                    "status": "unauthorized",
+                    "message": "Unknown routing_key.",
+                    "errors": [],
+                }
+                raise exceptions.AuthenticationFailed(unknown) from None
         self.routing_key = routing_key
         return principal_and_source
 
