@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from edrops import selectors, services
+from edrops.audit import admin as audit_admin  # noqa: F401 -- the audit log's page in the admin
 from edrops.models import (
     Event,
     EventRevision,

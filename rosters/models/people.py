@@ -68,6 +68,9 @@ class Person(models.Model):
                 errors["phone"] = e.messages
         if (self.work_starts is None) != (self.work_ends is None):
             errors["work_ends"] = ["Give both ends of the working hours, or neither."]
+        elif self.work_starts is not None and self.work_starts == self.work_ends:
+            # As the roster file says: hours that end as they start are no hours at all.
+            errors["work_ends"] = ["The working hours start and end at the same time."]
         if errors:
             raise ValidationError(errors)
 
