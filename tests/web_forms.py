@@ -9,8 +9,9 @@ class _Form(HTMLParser):
         super().__init__()
         self.form_id = form_id
         self.inside = False
-        self.values: dict[str, str] = {}
+        self.values: dict[str, str | list[str]] = {}
         self._select: str | None = None
+        self._multiple = False
         self._first_option: str | None = None
         self._textarea: str | None = None
 
@@ -18,7 +19,7 @@ class _Form(HTMLParser):
         a = dict(attrs)
         if tag == "form" and a.get("id") == self.form_id:
             self.inside = True
-        if not self.inside or "name" not in a and tag != "option":
+        if not self.inside or ("name" not in a and tag != "option"):
             return
         if tag == "input":
             kind = a.get("type", "text")
@@ -29,9 +30,16 @@ class _Form(HTMLParser):
                 self.values[a["name"]] = a.get("value") or ""
         elif tag == "select":
             self._select, self._first_option = a["name"], None
+            self._multiple = "multiple" in a
+            if self._multiple:
+                self.values[self._select] = []
         elif tag == "option" and self._select:
             value = a.get("value", "")
-            if self._first_option is None:
+            if self._multiple:
+                if "selected" in a:
+                    self.values[self._select].append(value)
+                return
+            if self._first_option is None:  # a browser sends the first option by default
                 self._first_option = value
                 self.values.setdefault(self._select, value)
             if "selected" in a:
@@ -53,7 +61,7 @@ class _Form(HTMLParser):
             self.inside = False
 
 
-def form_values(html: str, *, form_id: str) -> dict[str, str]:
+def form_values(html: str, *, form_id: str) -> dict[str, str | list[str]]:
     """The values of the form with that id, as the page shows them."""
     parser = _Form(form_id)
     parser.feed(html)

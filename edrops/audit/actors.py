@@ -60,7 +60,8 @@ def command_actor(command: str, *, about: str) -> Actor:
 def process_actor() -> Actor:
     """Outside a request and any `acting_as`: the program itself, e.g. `manage.py shell`."""
     argv = sys.argv or ["python"]
-    program = Path(argv[0]).name
+    path = Path(argv[0])
+    program = path.parent.name if path.name == "__main__.py" else path.name  # python -m ...
     if program == "manage.py" and len(argv) > 1:
         program = f"manage.py {argv[1]}"
     return Actor(label=f"{program} (OS user {os_user()})")

@@ -101,7 +101,9 @@ def _changes(entry: LogEntry, model) -> Iterator[tuple[str, str, str, str]]:
                 yield "removed", name, names, ""
             continue
         before, after = (_text(model, name, value) for value in change)
-        if before != after:  # a new row's empty fields are not news
+        # A new row's empty fields are not news; a change is, even of one hidden value to
+        # another ("(hidden)" -> "(hidden)": the token was replaced).
+        if before != after or entry.action == LogEntry.Action.UPDATE:
             yield ACTIONS[entry.action], name, before, after
 
 

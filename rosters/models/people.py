@@ -8,7 +8,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from rosters.validators import normalize_phone, validate_handle, validate_timezone
+from rosters.validators import (
+    format_duration,
+    normalize_phone,
+    validate_handle,
+    validate_timezone,
+)
 
 
 def new_calendar_token() -> str:
@@ -116,7 +121,7 @@ class ContactRule(models.Model):
         ordering = ["person", "position", "id"]
 
     def __str__(self) -> str:
-        return f"{self.person}: {self.channel} after {self.delay}"
+        return f"{self.person}: {self.channel} after {format_duration(self.delay)}"
 
 
 class Team(models.Model):
