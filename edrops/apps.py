@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db.models.signals import post_delete, post_save
 
 
 class EdropsConfig(AppConfig):
@@ -19,5 +19,4 @@ class EdropsConfig(AppConfig):
             post_delete.connect(forget_sources, sender=model, dispatch_uid=f"forget-{model}-del")
 
         registry.register_audited_models()
-        post_migrate.connect(registry.create_content_types, sender=self)
         actors.connect()

@@ -74,12 +74,13 @@ def paginated(name: str, serializer) -> serializers.Serializer:
     )
 
 
-FIELD_ERRORS = inline_serializer("FieldErrors", {"errors": serializers.DictField()})
+_errors = inline_serializer("FieldErrors", {"errors": serializers.DictField()})
 _detail = inline_serializer("Detail", {"detail": serializers.CharField()})
+FIELD_ERRORS, DETAIL = _errors, _detail  # the same shapes, for answers outside the API (audit)
 INGEST_RESPONSES = {
     202: OpenApiResponse(IngestReplyOut, "a new event, or a higher revision of a known one"),
     200: OpenApiResponse(IngestReplyOut, "a redelivery or an older revision: nothing changed"),
-    400: OpenApiResponse(FIELD_ERRORS, "field errors; the message is kept as a rejected message"),
+    400: OpenApiResponse(_errors, "field errors; the message is kept as a rejected message"),
     401: OpenApiResponse(_detail, "missing or unknown source token"),
     413: OpenApiResponse(_detail, "body over 512 KiB"),
     429: OpenApiResponse(_detail, "over the source's rate limit; see Retry-After (seconds)"),
@@ -124,7 +125,7 @@ PAGERDUTY_EXAMPLES = [
 ALERTMANAGER_RESPONSES = {
     202: inline_serializer("AlertmanagerReply", {"events": IngestReplyOut(many=True)}),
     200: OpenApiResponse(description="every alert was a redelivery"),
-    400: FIELD_ERRORS,
+    400: _errors,
     401: _detail,
     413: _detail,
     429: _detail,

@@ -39,8 +39,6 @@ def audited() -> list[Audited]:
         Audited(Person, "person", hide=("calendar_token",)),
         Audited(ContactRule, "contact rule"),
         Audited(Team, "team", memberships=("members",)),
-        # The admin's member rows write the through table itself, not through `members`.
-        Audited(Team.members.through, "team member"),
         Audited(Rotation, "rotation"),
         Audited(RotationMember, "rotation member"),
         Audited(Override, "override"),
@@ -91,11 +89,3 @@ def labels() -> dict[int, str]:
     types = ContentType.objects.get_for_models(*(entry.model for entry in audited()))
     by_model = {entry.model: entry.label for entry in audited()}
     return {ct.pk: by_model[model] for model, ct in types.items()}
-
-
-def create_content_types(using: str = "default", **kwargs) -> None:
-    """post_migrate: the content types of every audited model. Django makes them for the models
-    an app declares, but not for the table behind a many-to-many field (team members), whose
-    type would otherwise be made by the first entry about it, inside whatever transaction
-    wrote that entry."""
-    ContentType.objects.db_manager(using).get_for_models(*(entry.model for entry in audited()))

@@ -16,7 +16,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from edrops.api.schema import FIELD_ERRORS
+from edrops.api.schema import DETAIL, FIELD_ERRORS
 from edrops.audit import selectors
 from edrops.audit.access import may_read_audit_log
 from edrops.audit.forms import AuditFilterForm
@@ -87,6 +87,7 @@ class AuditCsvView(APIView):
 
     @extend_schema(
         operation_id="audit_csv",
+        tags=["audit"],
         summary="The audit log as CSV (leads and staff)",
         parameters=[
             OpenApiParameter("model", description="object type, e.g. rosters.rotation"),
@@ -100,6 +101,7 @@ class AuditCsvView(APIView):
                 OpenApiTypes.STR, "columns: " + ", ".join(selectors.COLUMNS)
             ),
             400: OpenApiResponse(FIELD_ERRORS, "a filter that can't be read"),
+            403: OpenApiResponse(DETAIL, "not a lead nor staff"),
         },
     )
     def get(self, request):

@@ -18,7 +18,11 @@ class OwnDetailsForm(forms.ModelForm):
     class Meta:
         model = Person
         fields = ["email", "phone", "slack_user_id", "timezone", "work_starts", "work_ends"]
-        labels = {"work_starts": "Working hours start", "work_ends": "Working hours end"}
+        labels = {
+            "timezone": "Time zone",
+            "work_starts": "Working hours start",
+            "work_ends": "Working hours end",
+        }
         help_texts = {
             "phone": "international format, e.g. +1 312 555 0101 (saved as +13125550101)",
             "slack_user_id": "e.g. U0ALICE (Slack: your profile → ⋮ → Copy member ID)",

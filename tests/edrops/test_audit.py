@@ -340,3 +340,26 @@ def test_a_value_a_spreadsheet_would_run_is_exported_as_text(lead, django_user_m
     rows = read_csv(lead, object="alice")
     assert find(rows, field="slack_user_id")[0]["after"] == '\'=HYPERLINK("http://x")'
     assert find(rows, field="phone")[0]["after"] == "+13125550101"
+
+
+def test_members_added_and_removed_on_the_admins_team_page_are_logged(
+    tmp_path, django_user_model, lead
+):
+    load_roster(tmp_path)
+    carol, bob = PersonFactory(handle="carol"), Person.objects.get(handle="bob")
+    team = Team.objects.get(slug="grid-ops")
+    ops = client_for(django_user_model.objects.create_superuser("olivia", None, None))
+    url = f"/admin/rosters/team/{team.pk}/change/"
+    form = form_values(ops.get(url).content.decode(), form_id="team_form")
+    members = next(k for k in form if k.endswith("-TOTAL_FORMS") and "members" in k)
+    prefix, count = members.removesuffix("-TOTAL_FORMS"), int(form[members])
+    bobs_row = next(k for k, v in form.items() if k.endswith("-person") and v == str(bob.pk))
+    form |= {members: str(count + 1), f"{prefix}-{count}-person": str(carol.pk)}
+    form[bobs_row.replace("-person", "-DELETE")] = "on"
+    assert ops.post(url, form).status_code == 302
+    assert sorted(team.members.values_list("handle", flat=True)) == ["alice", "carol"]
+    rows = read_csv(lead, actor="olivia")
+    assert find(rows, action="added", object_type="team", object="grid-ops", field="members",
+                before="", after="carol")  # fmt: skip
+    assert find(rows, action="removed", object_type="team", object="grid-ops", field="members",
+                before="bob", after="")  # fmt: skip
