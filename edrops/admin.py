@@ -8,6 +8,7 @@ from knox import admin as knox_admin  # noqa: F401 -- registered first, so it ca
 from knox.models import AuthToken
 
 from edrops import selectors, services
+from edrops.audit import admin as audit_admin  # noqa: F401 -- the audit log's page in the admin
 from edrops.models import (
     ApiAuthFailures,
     Event,

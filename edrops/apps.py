@@ -8,6 +8,7 @@ class EdropsConfig(AppConfig):
 
     def ready(self) -> None:
         from edrops import checks  # noqa: F401  (registers the start-up checks)
+        from edrops.audit import actors, registry
         from edrops.models import Source
         from edrops.selectors.sources import forget_sources
         from rosters.models import EscalationPolicy, Team
@@ -16,3 +17,6 @@ class EdropsConfig(AppConfig):
         for model in (Source, Team, EscalationPolicy):
             post_save.connect(forget_sources, sender=model, dispatch_uid=f"forget-{model}")
             post_delete.connect(forget_sources, sender=model, dispatch_uid=f"forget-{model}-del")
+
+        registry.register_audited_models()
+        actors.connect()

@@ -35,7 +35,9 @@ PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[PUBLIC_BASE_URL])
 
 INSTALLED_APPS = [
-    # edrops first: its `qcluster` command (which also reports the worker alive)
+    # Before edrops, whose admin replaces auditlog's list of entries (edrops/audit/admin.py).
+    "auditlog",
+    # edrops before django_q: its `qcluster` command (which also reports the worker alive)
     # takes precedence over django_q's own.
     "edrops",
     "notifications",
@@ -65,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who is changing things, for the audit log (after authentication: it reads the user).
+    "edrops.audit.actors.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -245,6 +249,13 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# --- Audit log (django-auditlog; what is audited: edrops/audit/registry.py) ----------------
+# Values as JSON (a None stays null, a list of step targets stays a list), and a foreign key as
+# what it names ("grid-ops"), not its id: the log is read by people, possibly after the row
+# it named is gone.
+AUDITLOG_STORE_JSON_CHANGES = True
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True
 
 # --- Email ----------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

@@ -21,4 +21,6 @@ urlpatterns = [
     path("", include("rosters.urls")),
     path("", include("notifications.urls")),
     path("", include("edrops.dashboard.urls")),
+    path("", include("edrops.profile.urls")),
+    path("", include("edrops.audit.urls")),
 ]

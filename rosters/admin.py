@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from rosters.admin_members import MembersChangedMixin, TeamMemberInline
 from rosters.calendar import calendar_links
 from rosters.models import (
     ContactRule,
@@ -109,23 +110,6 @@ class PersonAdmin(admin.ModelAdmin):
 # --- Teams -------------------------------------------------------------------------------------
 
 
-# Each row of the member inline is labelled with its object; the auto-created through model
-# would say "Team_members object (3)".
-Team.members.through.__str__ = lambda membership: membership.person.handle
-
-
-class TeamMemberInline(admin.TabularInline):
-    model = Team.members.through
-    extra = 0
-    autocomplete_fields = ["person"]
-    verbose_name = "member"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("person")
-
-    verbose_name_plural = "members"
-
-
 class RotationInline(admin.TabularInline):
     model = Rotation
     extra = 0
@@ -166,7 +150,7 @@ class EscalationPolicyInline(admin.StackedInline):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(MembersChangedMixin, admin.ModelAdmin):
     list_display = ["slug", "name", "timezone", "on_call", "schedule_link"]
     list_filter = ["timezone"]
     search_fields = ["slug", "name", "members__handle", "members__name"]

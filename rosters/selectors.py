@@ -47,6 +47,26 @@ def contact_plan(*, person: Person) -> list[ContactStep]:
     return []
 
 
+# Where each channel reaches a person, and how the person's page names it.
+ADDRESS = {
+    Channel.SLACK: ("slack_user_id", "Slack user id"),
+    Channel.SMS: ("phone", "phone number"),
+    Channel.VOICE: ("phone", "phone number"),
+    Channel.EMAIL: ("email", "email address"),
+}
+
+
+def contact_gaps(*, person: Person) -> list[str]:
+    """The steps of the person's contact plan that can't reach them: a channel without the
+    address it needs ("SMS: no phone number")."""
+    gaps = []
+    for step in contact_plan(person=person):
+        field, name = ADDRESS[step.channel]
+        if not getattr(person, field):
+            gaps.append(f"{Channel(step.channel).label}: no {name}")
+    return gaps
+
+
 # --- Who is on call -------------------------------------------------------------------------
 
 

@@ -76,6 +76,7 @@ def paginated(name: str, serializer) -> serializers.Serializer:
 
 _errors = inline_serializer("FieldErrors", {"errors": serializers.DictField()})
 _detail = inline_serializer("Detail", {"detail": serializers.CharField()})
+FIELD_ERRORS, DETAIL = _errors, _detail  # the same shapes, for answers outside the API (audit)
 INGEST_RESPONSES = {
     202: OpenApiResponse(IngestReplyOut, "a new event, or a higher revision of a known one"),
     200: OpenApiResponse(IngestReplyOut, "a redelivery or an older revision: nothing changed"),

@@ -45,7 +45,8 @@ class EscalationStep(models.Model):
         ordering = ["policy", "position", "id"]
 
     def __str__(self) -> str:
-        return f"step {self.position}: {', '.join(self.targets)}"
+        # The team's slug first: the audit log finds a team's steps by its name.
+        return f"{self.policy.team} step {self.position}: {', '.join(self.targets)}"
 
     def clean(self) -> None:
         try:

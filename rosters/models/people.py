@@ -8,7 +8,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from rosters.validators import normalize_phone, validate_handle, validate_timezone
+from rosters.validators import (
+    format_duration,
+    normalize_phone,
+    validate_handle,
+    validate_timezone,
+)
 
 
 def new_calendar_token() -> str:
@@ -68,6 +73,9 @@ class Person(models.Model):
                 errors["phone"] = e.messages
         if (self.work_starts is None) != (self.work_ends is None):
             errors["work_ends"] = ["Give both ends of the working hours, or neither."]
+        elif self.work_starts is not None and self.work_starts == self.work_ends:
+            # As the roster file says: hours that end as they start are no hours at all.
+            errors["work_ends"] = ["The working hours start and end at the same time."]
         if errors:
             raise ValidationError(errors)
 
@@ -113,7 +121,7 @@ class ContactRule(models.Model):
         ordering = ["person", "position", "id"]
 
     def __str__(self) -> str:
-        return f"{self.person}: {self.channel} after {self.delay}"
+        return f"{self.person}: {self.channel} after {format_duration(self.delay)}"
 
 
 class Team(models.Model):

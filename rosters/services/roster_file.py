@@ -14,12 +14,12 @@ the file are never touched.
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.db import transaction
 
 from rosters.models import (
-    ContactRule,
     EscalationPolicy,
     EscalationStep,
     Override,
@@ -29,6 +29,8 @@ from rosters.models import (
     Team,
 )
 from rosters.roster_file import PolicyPlan, RosterPlan, RotationPlan
+from rosters.services.ordered import write_in_order
+from rosters.services.people import set_contact_rules
 
 __all__ = ["RosterChanges", "apply_roster"]
 
@@ -80,15 +82,8 @@ def apply_roster(plan: RosterPlan) -> RosterChanges:
     with transaction.atomic():
         for p in plan.people:
             person, status = _upsert(Person, {"handle": p.handle}, p.fields)
-            if p.contact is not None:
-                have = [(r.channel, r.delay) for r in person.contact_rules.all()]
-                if have != p.contact:
-                    person.contact_rules.all().delete()
-                    ContactRule.objects.bulk_create(
-                        ContactRule(person=person, position=i, channel=channel, delay=delay)
-                        for i, (channel, delay) in enumerate(p.contact)
-                    )
-                    status = _status(status, True)
+            if p.contact is not None and set_contact_rules(person=person, rules=p.contact):
+                status = _status(status, True)
             changes.note("people", status)
         handles = {h for t in plan.teams for h in t.members}
         for t in plan.teams:
@@ -123,15 +118,12 @@ def _apply_rotations(
             "shift": r.shift,
         }
         rotation, status = _upsert(Rotation, {"team": team, "name": r.name}, fields)
-        have = [m.person_id for m in rotation.members.all()]
-        want = [people[h].pk for h in r.people]
-        if have != want:
-            rotation.members.all().delete()
-            RotationMember.objects.bulk_create(
-                RotationMember(rotation=rotation, person_id=pk, position=i)
-                for i, pk in enumerate(want)
-            )
-            status = _status(status, True)
+        places = write_in_order(
+            rows=list(rotation.members.all()),
+            wanted=[{"person_id": people[h].pk} for h in r.people],
+            new=partial(RotationMember, rotation=rotation),
+        )
+        status = _status(status, places)
         changes.note("rotations", status)
     stale = Rotation.objects.filter(team=team).exclude(name__in=[r.name for r in rotations])
     _, deleted = stale.delete()
@@ -156,9 +148,8 @@ def _apply_overrides(
     stale = [pk for key, pk in have.items() if key not in want]
     Override.objects.filter(pk__in=stale).delete()
     fresh = [key for key in want if key not in have]
-    Override.objects.bulk_create(
-        Override(rotation_id=r, person_id=p, starts_at=s, ends_at=e) for r, p, s, e in fresh
-    )
+    for r, p, s, e in fresh:  # one by one, for the audit log
+        Override.objects.create(rotation_id=r, person_id=p, starts_at=s, ends_at=e)
     changes.note("overrides", "created", len(fresh))
     changes.note("overrides", "removed", len(stale))
     changes.note("overrides", "unchanged", len(want) - len(fresh))
@@ -168,12 +159,10 @@ def _apply_policy(team: Team, plan: PolicyPlan, changes: RosterChanges) -> None:
     policy, status = _upsert(
         EscalationPolicy, {"team": team}, {"ack_sla": plan.ack_sla, "repeat": plan.repeat}
     )
-    have = [(s.targets, s.wait) for s in policy.steps.order_by("position", "id")]
-    if have != plan.steps:
-        policy.steps.all().delete()
-        EscalationStep.objects.bulk_create(
-            EscalationStep(policy=policy, position=i, targets=targets, wait=wait)
-            for i, (targets, wait) in enumerate(plan.steps)
-        )
-        status = _status(status, True)
+    places = write_in_order(
+        rows=list(policy.steps.order_by("position", "id")),
+        wanted=[{"targets": targets, "wait": wait} for targets, wait in plan.steps],
+        new=partial(EscalationStep, policy=policy),
+    )
+    status = _status(status, places)
     changes.note("escalation policies", status)

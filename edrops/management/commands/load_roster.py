@@ -7,6 +7,7 @@ The command lives in `edrops`, the top app, because `sources:` are edrops' integ
 from django.core.management.base import BaseCommand, CommandError
 
 from edrops import services
+from edrops.audit.actors import acting_as, command_actor
 from rosters.roster_file import RosterFileError
 
 
@@ -32,7 +33,9 @@ class Command(BaseCommand):
             ) from None
         for warning in roster.warnings:
             self.stderr.write(f"warning: {warning}")
-        loaded = services.load_roster_file(roster=roster, dry_run=dry_run)
+        # The audit log names the file and who ran the command.
+        with acting_as(command_actor("load_roster", about=f"roster file {file}")):
+            loaded = services.load_roster_file(roster=roster, dry_run=dry_run)
         for source in loaded.sources:
             if source.token and not dry_run:
                 # Stored hashed: this is the only time anyone sees it.

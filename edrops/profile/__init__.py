@@ -1,0 +1,2 @@
+"""`/profile`: a responder keeps their own contact details, contact rules, working hours and
+time zone, without an admin."""

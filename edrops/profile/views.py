@@ -1,0 +1,80 @@
+"""`/profile`: the viewer's own Person, and nobody else's. The person edited is always the
+one linked to the login; nothing in the request names it, so no request can reach another's."""
+
+from urllib.parse import unquote
+from zoneinfo import available_timezones
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from edrops.dashboard import selectors as dashboard_selectors
+from edrops.dashboard.views import login_required
+from edrops.profile.forms import ContactRuleFormSet, OwnDetailsForm, rules_of
+from rosters.models import Channel, Person
+from rosters.selectors import contact_gaps, contact_plan
+from rosters.services.people import update_own_details
+from rosters.validators import format_duration
+
+RULES = "rules"  # the formset's prefix
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    person = dashboard_selectors.viewer_person(request.user)
+    if person is None:
+        # Nothing of theirs to edit; a POST changes nothing and says so.
+        status = 403 if request.method == "POST" else 200
+        return render(
+            request, "profile/profile.html", {"zone": _zone(request, None)}, status=status
+        )
+    if request.method == "POST":
+        # A copy: validating writes the posted values into the form's instance.
+        details = OwnDetailsForm(request.POST, instance=Person.objects.get(pk=person.pk))
+        rules = ContactRuleFormSet(request.POST, prefix=RULES)
+        if details.is_valid() and rules.is_valid():
+            try:
+                update_own_details(person=person, **details.own_details(), rules=rules_of(rules))
+            except ValidationError as e:
+                details.add_error(None, e.messages)
+            else:
+                messages.success(request, "Saved.")
+                return redirect("profile")
+        return _page(request, person, details, rules, status=400)
+    initial = [{"channel": r.channel, "after": r.delay} for r in person.contact_rules.all()]
+    return _page(
+        request,
+        person,
+        OwnDetailsForm(instance=person),
+        ContactRuleFormSet(initial=initial, prefix=RULES),
+    )
+
+
+def _zone(request, person):
+    return dashboard_selectors.viewer_zone(
+        person=person, browser_zone=unquote(request.COOKIES.get(dashboard_selectors.TZ_COOKIE, ""))
+    )
+
+
+def _page(request, person, details, rules, status=200):
+    return render(
+        request,
+        "profile/profile.html",
+        {
+            "person": person,
+            "details": details,
+            "rules": rules,
+            "plan": [
+                f"{Channel(step.channel).label} "
+                + (f"after {format_duration(step.delay)}" if step.delay else "at once")
+                for step in contact_plan(person=person)
+            ],
+            "gaps": contact_gaps(person=person),
+            "teams": list(person.teams.order_by("slug")),
+            "zones": sorted(available_timezones()),
+            "zone": _zone(request, person),
+        },
+        status=status,
+    )
