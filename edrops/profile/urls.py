@@ -2,4 +2,7 @@ from django.urls import path
 
 from edrops.profile import views
 
-urlpatterns = [path("profile", views.profile, name="profile")]
+urlpatterns = [
+    path("profile", views.profile, name="profile"),
+    path("profile/tokens/<str:token_key>/revoke", views.revoke_token, name="revoke-token"),
+]

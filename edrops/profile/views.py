@@ -6,12 +6,14 @@ from zoneinfo import available_timezones
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from edrops.dashboard import selectors as dashboard_selectors
 from edrops.dashboard.views import login_required
 from edrops.profile.forms import ContactRuleFormSet, OwnDetailsForm, rules_of
+from edrops.services.api_tokens import own_api_tokens, revoke_own_api_token
 from rosters.models import Channel, Person
 from rosters.selectors import contact_gaps, contact_plan
 from rosters.services.people import update_own_details
@@ -27,9 +29,8 @@ def profile(request):
     if person is None:
         # Nothing of theirs to edit; a POST changes nothing and says so.
         status = 403 if request.method == "POST" else 200
-        return render(
-            request, "profile/profile.html", {"zone": _zone(request, None)}, status=status
-        )
+        context = {"zone": _zone(request, None), "tokens": own_api_tokens(user=request.user)}
+        return render(request, "profile/profile.html", context, status=status)
     if request.method == "POST":
         # A copy: validating writes the posted values into the form's instance.
         details = OwnDetailsForm(request.POST, instance=Person.objects.get(pk=person.pk))
@@ -75,6 +76,17 @@ def _page(request, person, details, rules, status=200):
             "teams": list(person.teams.order_by("slug")),
             "zones": sorted(available_timezones()),
             "zone": _zone(request, person),
+            "tokens": own_api_tokens(user=request.user),
         },
         status=status,
     )
+
+
+@login_required
+@require_http_methods(["POST"])
+def revoke_token(request, token_key: str):
+    """Revoke one of the viewer's own API tokens (another login's: 404, nothing changes)."""
+    if not revoke_own_api_token(user=request.user, token_key=token_key):
+        raise Http404("You have no such token.")
+    messages.success(request, f"Token {token_key}… revoked: it no longer works.")
+    return redirect("profile")

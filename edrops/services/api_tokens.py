@@ -30,3 +30,15 @@ def create_api_token(
     if revoke_others:
         AuthToken.objects.filter(user=user).delete()
     return AuthToken.objects.create(user=user, expiry=expires_in)
+
+
+def own_api_tokens(*, user: AbstractBaseUser) -> list[AuthToken]:
+    """A login's tokens, newest first, as its profile lists them: the first characters of each
+    (knox's `token_key`, all that is kept besides the digest), made when, expiring when."""
+    return list(AuthToken.objects.filter(user=user).order_by("-created"))
+
+
+def revoke_own_api_token(*, user: AbstractBaseUser, token_key: str) -> bool:
+    """Revoke one of `user`'s own tokens; another login's token is never touched."""
+    deleted, _ = AuthToken.objects.filter(user=user, token_key=token_key).delete()
+    return bool(deleted)

@@ -5,7 +5,9 @@ from datetime import time, timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
 
+from edrops.services.api_tokens import create_api_token
 from rosters.models import ContactRule, Person
 from tests.factories import ContactRuleFactory, PersonFactory, TeamFactory
 from tests.web_forms import form_values
@@ -190,3 +192,27 @@ def test_the_dashboard_header_links_the_profile_and_for_leads_the_audit_log(as_a
     assert 'href="/audit"' not in page
     alice.user.groups.add(Group.objects.create(name="Leads"))
     assert 'href="/audit"' in as_alice.get("/").content.decode()
+
+
+def test_alice_sees_her_api_tokens_and_revokes_one_and_it_stops_working(
+    as_alice, alice, django_user_model
+):
+    kept, script = create_api_token(user=alice.user)
+    old, laptop = create_api_token(user=alice.user)
+    someone_else, theirs = create_api_token(
+        user=django_user_model.objects.create_user("mallory", password="pw-mallory-1")
+    )
+    page = as_alice.get("/profile").content.decode()
+    assert f"{kept.token_key}…" in page
+    assert f"{old.token_key}…" in page
+    assert someone_else.token_key not in page
+
+    # Someone else's token can't be revoked from here, even by naming it.
+    refused = as_alice.post(f"/profile/tokens/{someone_else.token_key}/revoke")
+    assert refused.status_code == 404
+    assert APIClient(HTTP_AUTHORIZATION=f"Token {theirs}").get("/api/v1/events").status_code == 200
+
+    revoked = as_alice.post(f"/profile/tokens/{old.token_key}/revoke", follow=True)
+    assert "revoked" in revoked.content.decode()
+    assert APIClient(HTTP_AUTHORIZATION=f"Token {laptop}").get("/api/v1/events").status_code == 401
+    assert APIClient(HTTP_AUTHORIZATION=f"Token {script}").get("/api/v1/events").status_code == 200
