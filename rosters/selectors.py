@@ -15,6 +15,7 @@ from rosters.models import (
     EscalationStep,
     Override,
     Person,
+    Role,
     Rotation,
     RotationMember,
     Team,
@@ -45,6 +46,12 @@ def contact_plan(*, person: Person) -> list[ContactStep]:
     if person.email:
         return [ContactStep(channel=Channel.EMAIL, delay=timedelta(0))]
     return []
+
+
+def team_leads(*, team: Team) -> QuerySet[Person]:
+    """The team's leads: its members whose role is `lead` (whom the ops room and the schedule
+    tell things to). A lead acts on every team's events; this is about whom they lead."""
+    return team.members.filter(role=Role.LEAD).order_by("handle")
 
 
 # --- Who is on call -------------------------------------------------------------------------
