@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from rosters.models import (
@@ -89,6 +90,8 @@ def apply_roster(plan: RosterPlan) -> RosterChanges:
                         for i, (channel, delay) in enumerate(p.contact)
                     )
                     status = _status(status, True)
+            if p.login is not None:
+                status = _status(status, _link_login(person, p.login, changes))
             changes.note("people", status)
         handles = {h for t in plan.teams for h in t.members}
         for t in plan.teams:
@@ -110,6 +113,21 @@ def apply_roster(plan: RosterPlan) -> RosterChanges:
             if t.escalation is not None:
                 _apply_policy(team, t.escalation, changes)
     return changes
+
+
+def _link_login(person: Person, username: str, changes: RosterChanges) -> bool:
+    """The person acts as login `username`, created without a usable password when there is
+    none (set one with `manage.py changepassword` or the admin). Whether the link changed."""
+    User = get_user_model()
+    user = User.objects.filter(**{User.USERNAME_FIELD: username}).first()
+    if user is None:
+        user = User.objects.create_user(**{User.USERNAME_FIELD: username}, password=None)
+        changes.note("logins", "created")
+    if person.user_id == user.pk:
+        return False
+    person.user = user
+    person.save(update_fields=["user"])
+    return True
 
 
 def _apply_rotations(
