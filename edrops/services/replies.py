@@ -1,7 +1,10 @@
 """What a reply means: an SMS ("4", "ack 4", "a 4", "ack", "ack all"), key 1 on a call, or the
 Slack button. `notifications` records the reply and hands its id up (NOTIFICATIONS_REPLY_TASK);
 this turns it into acknowledgements through the one `acknowledge` path, and answers an SMS
-with what happened."""
+with what happened. Who may acknowledge what is edrops/permissions.py's: an event that is not
+theirs is answered "You can't acknowledge that event" (by SMS, or only to the clicker in
+Slack; a call says so as the key is pressed, see `may_answer`), and "ack all" takes only
+theirs."""
 
 import logging
 import re
@@ -11,9 +14,11 @@ from datetime import datetime
 
 from django.db.models import Q
 
+from edrops import permissions
 from edrops.models import Event, TimelineEntry
-from edrops.services.acknowledgement import acknowledge
+from edrops.services.acknowledgement import acknowledge, check_may_act
 from edrops.services.timeline import append_timeline
+from notifications import selectors as delivery
 from notifications import services as notifications
 from notifications.models import Channel, InboundReply, Notification
 from rosters.models import Person
@@ -25,6 +30,7 @@ SMS_CODE = re.compile(r"^(?:(?:ack|a)\s*)?(\d{1,6})$")
 SMS_NEWEST = {"ack", "a"}
 SMS_ALL = {"ack all", "a all", "ackall"}
 HELP = "Reply with the event's code to acknowledge it (e.g. 4), 'ack' for the newest, 'ack all'."
+REFUSED = "You can't acknowledge that event"
 
 
 def handle_reply(*, reply_id: int, now: datetime) -> list[str]:
@@ -48,17 +54,43 @@ def handle_reply(*, reply_id: int, now: datetime) -> list[str]:
             _acknowledge(e, person, Channel.VOICE, "pressed 1 on the call", now) for e in events
         ]
     if reply.channel == Channel.SLACK:
-        if reply.action == "acknowledge":
-            references = [reply.text]
-        elif reply.action == "acknowledge_all" and reply.notification:
-            references = reply.notification.references
-        else:
-            return []
-        return [
-            _acknowledge(e, person, Channel.SLACK, "clicked Acknowledge", now)
-            for e in _events(references)
-        ]
+        return _slack(reply, person, now)
     return []
+
+
+def may_answer(*, reply_id: int) -> bool:
+    """Whether a key press on a call acknowledges anything: what the call says at once
+    (NOTIFICATIONS_MAY_ANSWER), before a worker acts on it through the same check."""
+    reply = InboundReply.objects.select_related("person", "notification").get(pk=reply_id)
+    if reply.person is None or reply.notification is None:
+        return False
+    actor = permissions.Actor.of_person(reply.person)
+    events = _events(reply.notification.references)
+    return any(permissions.may_act(actor=actor, event=event) for event in events)
+
+
+def _slack(reply: InboundReply, person: Person, now: datetime) -> list[str]:
+    """A click: "Acknowledge" (its event) or "Acknowledge all" (its bundle's, those the clicker
+    may act on). A refusal is shown to the clicker alone."""
+    where = delivery.clicked_in(reply=reply)
+    said = "clicked Acknowledge"
+    if reply.action == "acknowledge":
+        events = _events([reply.text])
+    elif reply.action == "acknowledge_all" and reply.notification:
+        theirs = permissions.actionable(
+            actor=permissions.Actor.of_person(person),
+            events=Event.objects.filter(pk__in=_event_ids(reply.notification.references)),
+        )
+        events = list(theirs.order_by("created_at"))
+    else:
+        return []
+    answers = [
+        _acknowledge(e, person, Channel.SLACK, said, now, slack_channel=where) for e in events
+    ]
+    refused = [answer for answer in answers if REFUSED in answer]
+    if refused:
+        notifications.answer_click(reply=reply, text=" ".join(refused))
+    return answers
 
 
 @dataclass(frozen=True)
@@ -93,17 +125,15 @@ def _sms(reply: InboundReply, person: Person, now: datetime) -> list[str]:
         if not events:
             return [_answer(person, "Nothing open was sent to you. " + HELP)]
     elif command.kind == "all":
-        events = list(paged_to_them.filter(status=Event.Status.TRIGGERED))
+        triggered = paged_to_them.filter(status=Event.Status.TRIGGERED)
+        actor = permissions.Actor.of_person(person)
+        events = list(permissions.actionable(actor=actor, events=triggered))
         if not events:
             return [_answer(person, "Nothing sent to you is waiting for an acknowledgement.")]
     elif command.kind == "code":
         code = command.code
-        # Theirs to answer: paged to them, or for a team they are on.
-        events = list(
-            Event.objects.filter(
-                sent_to_them | Q(team__members=person), ack_code=code, status__in=Event.OPEN
-            ).distinct()
-        )
+        # Whoever's it is: one not theirs to answer is refused in so many words.
+        events = list(Event.objects.filter(ack_code=code, status__in=Event.OPEN))
         if not events:
             return [_answer(person, f"No open event has code {code}. {HELP}")]
     else:
@@ -113,12 +143,28 @@ def _sms(reply: InboundReply, person: Person, now: datetime) -> list[str]:
     return [_answer(person, " ".join(results)[:320])]
 
 
-def _acknowledge(event: Event, person: Person, via: str, said: str, now: datetime) -> str:
+def _acknowledge(
+    event: Event, person: Person, via: str, said: str, now: datetime, slack_channel: str = ""
+) -> str:
+    """Acknowledge `event` as `person` if they may: what to tell them, starting with its code."""
+    code = f"{event.ack_code}: " if event.ack_code else ""
+    try:
+        check_may_act(event=event, by=person, slack_channel=slack_channel)
+    except permissions.Refused as refused:
+        append_timeline(
+            event=event,
+            at=now,
+            kind=TimelineEntry.Kind.REPLY,
+            person=person,
+            channel=via,
+            detail=f"{said}: refused, not {person.handle}'s to answer",
+        )
+        # A text message stays short; a click is answered where there is room to say why.
+        return f"{code}{REFUSED}: {refused.why}." if via == Channel.SLACK else f"{code}{REFUSED}."
     append_timeline(
         event=event, at=now, kind=TimelineEntry.Kind.REPLY, person=person, channel=via, detail=said
     )
-    result = acknowledge(event=event, by=person, via=via, at=now)
-    code = f"{event.ack_code}: " if event.ack_code else ""
+    result = acknowledge(event=event, by=person, via=via, at=now, slack_channel=slack_channel)
     return f"{code}{result.message}."
 
 

@@ -8,9 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from notifications import queue
+from notifications import queue, selectors
+from notifications.channels import TransportError, outbox, slack, uses_outbox
 from notifications.models import Channel, InboundReply, Notification
-from notifications.services.common import failed_for_good, log
+from notifications.services.common import failed_for_good, log, logger
 from rosters.columns import fit_json, fit_text
 from rosters.models import Person
 
@@ -111,3 +112,19 @@ def record_reply(
         q_options=queue.fast_lane(),
     )
     return reply
+
+
+def answer_click(*, reply: InboundReply, text: str) -> bool:
+    """Tell only the person who clicked a Slack button, in the channel they clicked in (an
+    ephemeral message): e.g. that the event is not theirs to answer. Sent once, now: it answers
+    one click and pages nobody, so a provider error is logged, not retried. Whether it went."""
+    channel = selectors.clicked_in(reply=reply)
+    if not channel or not reply.sender:
+        return False
+    transport = outbox if uses_outbox(Channel.SLACK) else slack
+    try:
+        transport.tell_only(channel=channel, user=reply.sender, text=text)
+    except TransportError as error:
+        logger.warning("could not answer %s's click in %s: %s", reply.sender, channel, error)
+        return False
+    return True

@@ -48,8 +48,17 @@ def sender(source_and_token):
 
 @pytest.fixture
 def alice(django_user_model, team):
+    """On grid-ops, so its events are hers to answer."""
     user = django_user_model.objects.create_user("alice", password="pw-alice-1")
-    return PersonFactory(handle="alice", user=user)
+    alice = PersonFactory(handle="alice", user=user)
+    team.members.add(alice)
+    return alice
+
+
+@pytest.fixture
+def staff(django_user_model):
+    """A staff login with no person on the roster: it acts on every team's events."""
+    return django_user_model.objects.create_user("ops-staff", password="pw-staff-1", is_staff=True)
 
 
 @pytest.fixture
