@@ -19,8 +19,8 @@ from edrops.models import Event
 from edrops.tasks import run_escalation_step
 from rosters.models import EscalationStep, Role, RotationMember, Team
 from tests.edrops.conftest import MISO, NOON, example, post_dispatch_and_run_workers
-from tests.fakes.queue import run_queued_tasks
 from tests.factories import PersonFactory
+from tests.fakes.queue import run_queued_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
