@@ -159,6 +159,12 @@ def test_on_the_web_and_the_api_mia_gets_403_and_the_lead_and_staff_do_not(sende
     }
     assert status(event) == "triggered"
 
+    # A board drawn before: htmx gets the board back, with why, in place of the button.
+    stale = browser_as("mia").post(f"/events/{event.pk}/acknowledge", HTTP_HX_REQUEST="true")
+    assert stale.status_code == 403
+    assert "<html" not in stale.content.decode()
+    assert "You can&#x27;t act on this event" in stale.content.decode()
+
     assert api_as("olga").post(f"/api/v1/events/{event.pk}/acknowledge").status_code == 200
     resolved = api_as("night-ops").post(f"/api/v1/events/{event.pk}/resolve")
     assert (resolved.status_code, resolved.json()["closed_by"]) == (200, "night-ops")
