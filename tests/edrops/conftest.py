@@ -1,9 +1,12 @@
 import json
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 from pathlib import Path
 
 import pytest
 import time_machine
+import yaml
+from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -11,6 +14,7 @@ from rest_framework.test import APIClient
 from edrops import services
 from edrops.clock import tick
 from edrops.models import Event
+from rosters.models import Team
 from tests.factories import PersonFactory, TeamFactory
 from tests.fakes.fixtures import slack, twilio  # noqa: F401 -- fixtures
 from tests.fakes.queue import run_queued_tasks
@@ -86,6 +90,20 @@ def clock():
             run_queued_tasks()
 
         yield advance
+
+
+def miso_sender_for(tmp_path, roster: dict) -> APIClient:
+    """`roster` loaded as an ops lead loads it, and the miso-dispatch integration (on grid-ops)
+    sending with its token."""
+    path = tmp_path / "roster.yaml"
+    path.write_text(yaml.safe_dump(roster))
+    call_command("load_roster", str(path), stdout=StringIO())
+    services.upsert_source(
+        name="miso-dispatch", team=Team.objects.get(slug="grid-ops"), token="miso-t"
+    )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Bearer miso-t")
+    return client
 
 
 def post_dispatch_and_run_workers(sender, body=MISO) -> Event:

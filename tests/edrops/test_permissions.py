@@ -3,24 +3,20 @@ the market desk. A grid-ops dispatch is Alice's to answer (and a lead's, and sta
 told she can't, on every channel she tries, and nothing changes. Logins that no person is linked
 to read and don't act. With EDROPS_READ_ALL_TEAMS off, the desks don't see each other's events."""
 
-from io import StringIO
-
 import pytest
-import yaml
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from edrops import selectors, services
+from edrops import selectors
 from edrops.models import Event
 from notifications import services as notifications
 from notifications.content import PageContent
 from notifications.models import Channel
-from rosters.models import Person, Team
-from tests.edrops.conftest import post_dispatch_and_run_workers
+from rosters.models import Person
+from tests.edrops.conftest import miso_sender_for, post_dispatch_and_run_workers
 from tests.fakes.queue import run_queued_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,15 +50,7 @@ ROSTER = {
 
 @pytest.fixture
 def sender(tmp_path):
-    path = tmp_path / "roster.yaml"
-    path.write_text(yaml.safe_dump(ROSTER))
-    call_command("load_roster", str(path), stdout=StringIO())
-    services.upsert_source(
-        name="miso-dispatch", team=Team.objects.get(slug="grid-ops"), token="miso-t"
-    )
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION="Bearer miso-t")
-    return client
+    return miso_sender_for(tmp_path, ROSTER)
 
 
 def api_as(username: str) -> APIClient:

@@ -155,3 +155,15 @@ def test_a_roster_files_sources_may_page_is_the_whole_list_and_left_out_leaves_i
     with pytest.raises(CommandError, match="nothing was changed"):
         call_command("load_roster", str(path), stdout=StringIO(), stderr=err)
     assert "sources[0].may_page[0]: no team nope in this file or the database" in err.getvalue()
+
+
+def test_the_admin_gives_a_source_the_teams_it_may_page(admin_client, source, market_ops):
+    page = admin_client.get(f"/admin/edrops/source/{source.pk}/change/")
+    form = page.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "may_page"}
+    data |= {"team": source.team_id, "may_page": [market_ops.pk]}
+
+    saved = admin_client.post(f"/admin/edrops/source/{source.pk}/change/", data)
+
+    assert saved.status_code == 302, saved.context["adminform"].form.errors
+    assert [t.slug for t in source.may_page.all()] == ["market-ops"]
