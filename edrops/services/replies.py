@@ -16,7 +16,7 @@ from django.db.models import Q
 
 from edrops import permissions
 from edrops.models import Event, TimelineEntry
-from edrops.services.acknowledgement import acknowledge, check_may_act
+from edrops.services.acknowledgement import acknowledge
 from edrops.services.timeline import append_timeline
 from notifications import selectors as delivery
 from notifications import services as notifications
@@ -148,23 +148,16 @@ def _acknowledge(
 ) -> str:
     """Acknowledge `event` as `person` if they may: what to tell them, starting with its code."""
     code = f"{event.ack_code}: " if event.ack_code else ""
-    try:
-        check_may_act(event=event, by=person, slack_channel=slack_channel)
-    except permissions.Refused as refused:
-        append_timeline(
-            event=event,
-            at=now,
-            kind=TimelineEntry.Kind.REPLY,
-            person=person,
-            channel=via,
-            detail=f"{said}: refused, not {person.handle}'s to answer",
-        )
-        # A text message stays short; a click is answered where there is room to say why.
-        return f"{code}{REFUSED}: {refused.why}." if via == Channel.SLACK else f"{code}{REFUSED}."
-    append_timeline(
+    said_entry = append_timeline(
         event=event, at=now, kind=TimelineEntry.Kind.REPLY, person=person, channel=via, detail=said
     )
-    result = acknowledge(event=event, by=person, via=via, at=now, slack_channel=slack_channel)
+    try:
+        result = acknowledge(event=event, by=person, via=via, at=now, slack_channel=slack_channel)
+    except permissions.Refused as refused:
+        said_entry.detail = f"{said}: refused, not {person.handle}'s to answer"
+        said_entry.save(update_fields=["detail"])
+        # A text message stays short; a click is answered where there is room to say why.
+        return f"{code}{REFUSED}: {refused.why}." if via == Channel.SLACK else f"{code}{REFUSED}."
     return f"{code}{result.message}."
 
 
