@@ -74,6 +74,7 @@ class SourceAdmin(admin.ModelAdmin):
     fields = [
         "name",
         "team",
+        "may_page",
         "rate_limit",
         "heartbeat_interval",
         "heartbeat_grace",
@@ -85,6 +86,7 @@ class SourceAdmin(admin.ModelAdmin):
         "heartbeat_alarm",
     ]
     readonly_fields = ["heartbeat", "last_heartbeat_at", "next_due", "heartbeat_alarm"]
+    filter_horizontal = ["may_page"]  # its own team always; these besides (a body's `team`)
     actions = ["rotate_tokens"]
 
     def get_queryset(self, request):

@@ -188,6 +188,9 @@ LIVENESS_TIMEOUT = env.float("LIVENESS_TIMEOUT", default=30.0)
 # EDROPS_HEARTBEAT_INTERVAL seconds while a worker is alive (empty: off). See README.
 EDROPS_HEARTBEAT_URL = env("EDROPS_HEARTBEAT_URL", default="")
 EDROPS_HEARTBEAT_INTERVAL = env.float("EDROPS_HEARTBEAT_INTERVAL", default=60.0)
+# Who reads what (edrops/permissions.py): on, everyone logged in reads every team's events
+# (one desk); off, a login reads only the events it may act on. Acting is the same either way.
+EDROPS_READ_ALL_TEAMS = env.bool("EDROPS_READ_ALL_TEAMS", default=True)
 # Seconds a rejected message is kept (the clock prunes older ones; 0 keeps them forever).
 REJECTED_RETENTION = env.float("REJECTED_RETENTION", default=30 * 24 * 3600.0)
 
@@ -272,6 +275,11 @@ TWILIO_API_URL = env("TWILIO_API_URL", default="https://api.twilio.com")
 # Queued with an InboundReply id whenever an SMS, key press or Slack click comes in
 # (notifications hands replies upward without importing the engine).
 NOTIFICATIONS_REPLY_TASK = env("NOTIFICATIONS_REPLY_TASK", default="edrops.tasks.reply_received")
+# Called with an InboundReply id when a key is pressed on a call: whether "1" acknowledges
+# anything, so the call can say so at once (the worker acts through the same check).
+NOTIFICATIONS_MAY_ANSWER = env(
+    "NOTIFICATIONS_MAY_ANSWER", default="edrops.services.replies.may_answer"
+)
 # Queued with (person id, reference, [(channel, why), ...]) when every page to a person about
 # a reference has failed: the engine tells the team.
 NOTIFICATIONS_UNDELIVERABLE_TASK = env(

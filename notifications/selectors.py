@@ -5,7 +5,13 @@ from datetime import datetime
 
 from django.db.models import Min, Q, QuerySet
 
-from notifications.models import Notification, NotificationLog, OutboxMessage
+from notifications.models import (
+    Channel,
+    InboundReply,
+    Notification,
+    NotificationLog,
+    OutboxMessage,
+)
 
 # Log states as the event timeline names them (API.md §4). `sending` and retries stay in the
 # notification's own log (admin); the timeline shows what a person would care about.
@@ -96,3 +102,26 @@ def unreached(*, person_id: int, reference: str) -> list[tuple[str, str]]:
             failures.pop(carrier.channel, None)  # the latest failure last
             failures[carrier.channel] = carrier.last_error or "failed"
     return list(failures.items())
+
+
+def posted_to_channel(*, reference: str, slack_channel: str) -> bool:
+    """Whether a page about `reference` was posted to `slack_channel` for whoever reads it (an
+    escalation step's `slack:CHANNEL` target), rather than for one person."""
+    return Notification.objects.filter(
+        reference=reference,
+        kind=Notification.Kind.PAGE,
+        person__isnull=True,
+        slack_channel=slack_channel,
+    ).exists()
+
+
+def clicked_in(*, reply: InboundReply) -> str:
+    """The Slack channel a button click came from ('' for anything else), as Slack's payload
+    says it (kept with the reply)."""
+    if reply.channel != Channel.SLACK or not isinstance(reply.raw, dict):
+        return ""
+    for key, inner in (("container", "channel_id"), ("channel", "id")):
+        value = reply.raw.get(key)
+        if isinstance(value, dict) and isinstance(value.get(inner), str) and value[inner]:
+            return value[inner]
+    return ""

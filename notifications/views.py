@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, render
+from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from slack_sdk.signature import SignatureVerifier
@@ -62,7 +63,7 @@ def twilio_voice(request: HttpRequest, notification_id: int) -> HttpResponse:
 def twilio_gather(request: HttpRequest, notification_id: int) -> HttpResponse:
     notification = get_object_or_404(Notification, pk=notification_id, channel=Channel.VOICE)
     digits = request.POST.get("Digits", "")
-    services.record_reply(
+    reply = services.record_reply(
         channel=Channel.VOICE,
         sender=request.POST.get("To", ""),
         text=digits,
@@ -72,8 +73,15 @@ def twilio_gather(request: HttpRequest, notification_id: int) -> HttpResponse:
             "twilio-gather", request.POST.get("CallSid", ""), digits
         ),
     )
-    # A replay is answered as the first press was (Twilio only reads it out); nothing changes.
-    return twiml(voice.key_pressed_twiml(digits, notification))
+    # The call says at once whether "1" counts; the engine decides (the same check its
+    # worker makes when it acts on the reply). A replay (no reply recorded) changes nothing:
+    # Twilio only reads the answer out.
+    allowed = (
+        digits != "1"
+        or reply is None
+        or import_string(settings.NOTIFICATIONS_MAY_ANSWER)(reply_id=reply.pk)
+    )
+    return twiml(voice.key_pressed_twiml(digits, notification, allowed=allowed))
 
 
 @twilio_signed

@@ -71,15 +71,33 @@ class ContactRuleInline(admin.TabularInline):
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
-    list_display = ["handle", "name", "timezone", "phone", "slack_user_id", "working_hours"]
-    list_filter = ["timezone", "teams"]
+    list_display = [
+        "handle",
+        "name",
+        "role",
+        "user",
+        "timezone",
+        "phone",
+        "slack_user_id",
+        "working_hours",
+    ]
+    list_filter = ["role", "timezone", "teams"]
     search_fields = ["handle", "name", "email", "phone", "slack_user_id"]
     autocomplete_fields = ["user"]
     inlines = [ContactRuleInline]
     readonly_fields = ["calendar_feeds"]
     actions = ["new_calendar_links"]
     fieldsets = [
-        (None, {"fields": ["handle", "name", "user"]}),
+        (None, {"fields": ["handle", "name"]}),
+        (
+            "Who may do what",
+            {
+                "fields": ["user", "role"],
+                "description": "A responder acts on the events of their teams and on those "
+                "they were paged for; a lead on every team's. The login is kept in the group "
+                "of the role (Responders or Leads). Staff logins act on everything.",
+            },
+        ),
         ("Reaching them", {"fields": ["email", "phone", "slack_user_id"]}),
         ("Time", {"fields": ["timezone", "work_starts", "work_ends"]}),
         ("Calendar", {"fields": ["calendar_feeds"]}),

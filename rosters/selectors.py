@@ -15,6 +15,7 @@ from rosters.models import (
     EscalationStep,
     Override,
     Person,
+    Role,
     Rotation,
     RotationMember,
     Team,
@@ -65,6 +66,12 @@ def contact_gaps(*, person: Person) -> list[str]:
         if not getattr(person, field):
             gaps.append(f"{Channel(step.channel).label}: no {name}")
     return gaps
+
+
+def team_leads(*, team: Team) -> QuerySet[Person]:
+    """The team's leads: its members whose role is `lead` (whom the ops room and the schedule
+    tell things to). A lead acts on every team's events; this is about whom they lead."""
+    return team.members.filter(role=Role.LEAD).order_by("handle")
 
 
 # --- Who is on call -------------------------------------------------------------------------

@@ -1,15 +1,17 @@
 """The one path every integration format's POST takes (API.md §4): authenticate the source,
 take its rate limit, adapt the body, then ingest it, or keep it as a rejected message and
-answer 400. What differs between formats is the adapter's (edrops/api/adapters/)."""
+answer 400 (or 403 for a `team` the source may not page). What differs between formats is the
+adapter's (edrops/api/adapters/)."""
 
 from django.utils import timezone
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import get_doc
+from rest_framework import status
 from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from edrops import services
+from edrops import permissions, services
 from edrops.api.adapters.base import Adapter, InvalidInput, Message, SenderAction
 from edrops.api.authentication import CountsUnauthenticated, IsSource, SourceRateThrottle
 from edrops.api.body import json_body
@@ -89,6 +91,8 @@ class IngestView(CountsUnauthenticated, APIView):
             results = services.ingest_all(source=source, inputs=message, now=now)
         except services.Unstorable as e:
             return self.rejected(request, self.adapter.unstorable(e.errors))
+        except permissions.MayNotPage as refused:
+            return self.refused(request, refused)
         return self.adapter.accepted(message=message, results=results)
 
     def take_slots_per_event(self, request, *, cost: int) -> None:
@@ -103,6 +107,17 @@ class IngestView(CountsUnauthenticated, APIView):
     def rejected(self, request, invalid: InvalidInput) -> Response:
         """400 in the format's words, after keeping the message for a human."""
         errors = self.adapter.errors(invalid)
+        self.keep(request, errors)
+        return self.adapter.rejection(errors)
+
+    def refused(self, request, refused: permissions.MayNotPage) -> Response:
+        """403, the same for a team the source may not page and one that doesn't exist; kept
+        like a bad message (a leaked token trying teams is for a human to see)."""
+        answer = {"detail": refused.detail}
+        self.keep(request, answer)
+        return Response(answer, status=status.HTTP_403_FORBIDDEN)
+
+    def keep(self, request, errors) -> None:
         services.reject(
             source=request.auth,
             endpoint=request.path,
@@ -111,7 +126,6 @@ class IngestView(CountsUnauthenticated, APIView):
             errors=errors,
             now=timezone.now(),
         )
-        return self.adapter.rejection(errors)
 
 
 def events_in(message: Message) -> int:

@@ -77,11 +77,17 @@ def paginated(name: str, serializer) -> serializers.Serializer:
 _errors = inline_serializer("FieldErrors", {"errors": serializers.DictField()})
 _detail = inline_serializer("Detail", {"detail": serializers.CharField()})
 FIELD_ERRORS, DETAIL = _errors, _detail  # the same shapes, for answers outside the API (audit)
+REFUSED = OpenApiResponse(_detail, "you may not act on this event (who may do what: API.md)")
 INGEST_RESPONSES = {
     202: OpenApiResponse(IngestReplyOut, "a new event, or a higher revision of a known one"),
     200: OpenApiResponse(IngestReplyOut, "a redelivery or an older revision: nothing changed"),
     400: OpenApiResponse(_errors, "field errors; the message is kept as a rejected message"),
     401: OpenApiResponse(_detail, "missing or unknown source token"),
+    403: OpenApiResponse(
+        _detail,
+        "a `team` this source may not page, or one that doesn't exist (the same answer); "
+        "kept as a rejected message",
+    ),
     413: OpenApiResponse(_detail, "body over 512 KiB"),
     429: OpenApiResponse(_detail, "over the source's rate limit; see Retry-After (seconds)"),
 }

@@ -6,8 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from edrops import selectors
-from edrops.models import Event
+from edrops import selectors, services
+from edrops.models import OUR_ID_PREFIX, Event
 
 
 class HotPathSerializer(serializers.Serializer):
@@ -40,6 +40,16 @@ class BodyCharField(serializers.CharField):
                 v, ProhibitNullCharactersValidator | ProhibitSurrogateCharactersValidator
             )
         ]
+
+
+def not_ours(value: str) -> None:
+    """A sender's id (`external_id`, `dedup_key`, an alert's `fingerprint`) may not be one of
+    edrops' own: with it, a body could revise or close a silence or rejection alarm."""
+    if value.startswith(OUR_ID_PREFIX):
+        raise serializers.ValidationError(
+            f"Ids starting with {OUR_ID_PREFIX!r} are edrops' own (its silence and rejection "
+            "alarms); use another."
+        )
 
 
 def column(name: str):
@@ -130,6 +140,10 @@ class EventDetailOut(EventOut):
 
 class EventListQuery(serializers.Serializer):
     status = serializers.ChoiceField(choices=list(selectors.STATUS_FILTERS), required=False)
+
+
+class NoteIn(serializers.Serializer):
+    text = serializers.CharField(min_length=1, max_length=services.NOTE_MAX)
 
 
 class RejectedMessageOut(serializers.Serializer):

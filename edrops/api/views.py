@@ -1,17 +1,21 @@
-"""The events API for people (API.md §4): list, read, acknowledge, resolve; rejected messages.
-Sources send through edrops.api.ingest, the native format at the same URL as the list."""
+"""The events API for people (API.md §4): list, read, acknowledge, resolve, add a note;
+rejected messages. Who may read and act is edrops/permissions.py's: an event one may not read
+is a 404, an action one may not take a 403 `{"detail": ...}`. Sources send through
+edrops.api.ingest, the native format at the same URL as the list."""
 
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from edrops import selectors, services
+from edrops import permissions, selectors, services
 from edrops.api import schema
 from edrops.api.authentication import IsPerson
 from edrops.api.ingest import IngestView
@@ -19,9 +23,9 @@ from edrops.api.serializers import (
     EventDetailOut,
     EventListQuery,
     EventOut,
+    NoteIn,
     RejectedMessageOut,
 )
-from rosters.models import Person
 
 
 class EventsView(IngestView):
@@ -55,7 +59,10 @@ class EventsView(IngestView):
         query = EventListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         paginator = api_settings.DEFAULT_PAGINATION_CLASS()
-        events = selectors.event_list(status=query.validated_data.get("status"))
+        events = permissions.visible(
+            actor=permissions.Actor.of_login(request.user),
+            events=selectors.event_list(status=query.validated_data.get("status")),
+        )
         page = paginator.paginate_queryset(events, request, view=self)
         return paginator.get_paginated_response(EventOut(page, many=True).data)
 
@@ -63,9 +70,15 @@ class EventsView(IngestView):
 class PersonView(APIView):
     permission_classes = [IsPerson]
 
-    def event(self, event_id):
+    def actor(self, request) -> permissions.Actor:
+        if not hasattr(request, "actor"):
+            request.actor = permissions.Actor.of_login(request.user)
+        return request.actor
+
+    def event(self, request, event_id):
+        """The event, if this login may read it; else 404, as if there were none."""
         event = selectors.event_with_history(event_id=event_id)
-        if event is None:
+        if event is None or not permissions.may_read(actor=self.actor(request), event=event):
             raise Http404
         return event
 
@@ -75,15 +88,27 @@ class PersonView(APIView):
             "web" if isinstance(request.successful_authenticator, SessionAuthentication) else "api"
         )
 
-
-def person_of(user) -> Person | None:
-    return Person.objects.filter(user=user).first()
+    def act(self, request, event_id, perform, **more) -> Response:
+        """`perform` (a service) as this login; 403 `{"detail": why}` when it may not."""
+        actor = self.actor(request)
+        try:
+            perform(
+                event=self.event(request, event_id),
+                by=actor.person,
+                user=request.user,
+                via=self.channel(request),
+                at=timezone.now(),
+                **more,
+            )
+        except permissions.Refused as refused:
+            raise PermissionDenied(refused.detail) from None
+        return Response(EventDetailOut(self.event(request, event_id)).data)
 
 
 class EventDetailView(PersonView):
     @extend_schema(responses=EventDetailOut)
     def get(self, request, event_id):
-        return Response(EventDetailOut(self.event(event_id)).data)
+        return Response(EventDetailOut(self.event(request, event_id)).data)
 
 
 class EventActionView(PersonView):
@@ -91,16 +116,9 @@ class EventActionView(PersonView):
 
     perform = None  # services.acknowledge or services.resolve
 
-    @extend_schema(request=None, responses=EventDetailOut)
+    @extend_schema(request=None, responses={200: EventDetailOut, 403: schema.REFUSED})
     def post(self, request, event_id):
-        type(self).perform(
-            event=self.event(event_id),
-            by=person_of(request.user),
-            user=request.user,
-            via=self.channel(request),
-            at=timezone.now(),
-        )
-        return Response(EventDetailOut(self.event(event_id)).data)
+        return self.act(request, event_id, type(self).perform)
 
 
 class AcknowledgeView(EventActionView):
@@ -109,6 +127,18 @@ class AcknowledgeView(EventActionView):
 
 class ResolveView(EventActionView):
     perform = staticmethod(services.resolve)
+
+
+class NoteView(PersonView):
+    """POST .../notes `{"text": ...}`: a note on the event's timeline, in any state."""
+
+    @extend_schema(request=NoteIn, responses={201: EventDetailOut, 403: schema.REFUSED})
+    def post(self, request, event_id):
+        note = NoteIn(data=request.data)
+        note.is_valid(raise_exception=True)
+        answer = self.act(request, event_id, services.add_note, text=note.validated_data["text"])
+        answer.status_code = status.HTTP_201_CREATED
+        return answer
 
 
 class RejectedListView(ListAPIView):

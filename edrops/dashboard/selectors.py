@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
+from edrops import permissions
 from edrops.models import Event, TimelineEntry
 from rosters.models import Person
 
@@ -23,19 +24,23 @@ class Board:
     closed: list[Event]
 
 
-def _events() -> QuerySet[Event]:
-    return Event.objects.select_related("source", "team", "acknowledged_by", "closed_by")
+def _events(actor: permissions.Actor) -> QuerySet[Event]:
+    return permissions.visible(
+        actor=actor,
+        events=Event.objects.select_related("source", "team", "acknowledged_by", "closed_by"),
+    )
 
 
-def board() -> Board:
-    """Open events oldest first, then the recently closed ones, newest first: three queries.
+def board(*, actor: permissions.Actor) -> Board:
+    """The events `actor` may read: open ones oldest first, then the recently closed ones,
+    newest first; three queries.
 
     Open events keep their place while they change (by received time, never re-sorted by
     state), so the row under the cursor doesn't move when another event is acknowledged; a
     new one is added at the end. Served by the `event_status_newest` and
     `event_recently_closed` indexes."""
     opened = (
-        _events()
+        _events(actor)
         .filter(status__in=Event.OPEN)
         .annotate(unreachable=_latest_unreachable())
         .order_by("created_at", "id")
@@ -43,7 +48,7 @@ def board() -> Board:
     rows = list(opened[: OPEN_LIMIT + 1])
     total = len(rows) if len(rows) <= OPEN_LIMIT else opened.count()
     closed = (
-        _events()
+        _events(actor)
         .filter(status__in=Event.CLOSED, closed_at__isnull=False)
         .order_by("-closed_at", "-id")[:RECENT_CLOSED]
     )
@@ -106,12 +111,6 @@ def _zone(name: str | None) -> ZoneInfo | None:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return None  # a cookie is the browser's word: a bad one falls through
-
-
-def viewer_person(user) -> Person | None:
-    if not user.is_authenticated:
-        return None
-    return Person.objects.filter(user=user).first()
 
 
 def viewer_zone(

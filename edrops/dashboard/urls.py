@@ -11,5 +11,6 @@ urlpatterns = [
     path("events/<uuid:event_id>", views.event_page, name="event"),
     path("events/<uuid:event_id>/acknowledge", views.acknowledge, name="acknowledge"),
     path("events/<uuid:event_id>/resolve", views.resolve, name="resolve"),
+    path("events/<uuid:event_id>/notes", views.note, name="note"),
     path("oncall", views.oncall, name="oncall"),
 ]

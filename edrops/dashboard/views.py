@@ -1,5 +1,7 @@
 """The live dashboard: server-rendered pages, the event list refreshed by htmx polling a
-fragment. Thin: reads come from selectors, acknowledge/resolve from the one service path."""
+fragment. Thin: reads come from selectors, acknowledge/resolve/notes from the one service path;
+who may read and act is edrops/permissions.py's (an event one may not read is a 404, an action
+one may not take a 403 page, and its buttons are not shown)."""
 
 from datetime import timedelta
 from functools import wraps
@@ -8,6 +10,7 @@ from urllib.parse import unquote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required as django_login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,8 +18,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from edrops import permissions, services
 from edrops import selectors as event_selectors
-from edrops import services
 from edrops.dashboard import selectors
 from edrops.models import Event
 from edrops.selectors.processes import system_health
@@ -47,10 +50,17 @@ def _zone(request, *, person, team_zone: str | None = None):
     )
 
 
+def _actor(request) -> permissions.Actor:
+    if not hasattr(request, "actor"):
+        request.actor = permissions.Actor.of_login(request.user)
+    return request.actor
+
+
 def _board_context(request) -> dict:
     now = timezone.now()
-    person = selectors.viewer_person(request.user)
-    board = selectors.board()
+    actor = _actor(request)
+    board = selectors.board(actor=actor)
+    theirs = permissions.actionable_ids(actor=actor, events=board.open)
     rows = [
         {
             "event": event,
@@ -60,12 +70,13 @@ def _board_context(request) -> dict:
             "left": selectors.since(now, event.respond_by)
             if event.respond_by > now
             else selectors.since(event.respond_by, now),
+            "can_act": event.pk in theirs,
         }
         for event in board.open
     ]
     return {
         "now": now,
-        "zone": _zone(request, person=person),
+        "zone": _zone(request, person=actor.person),
         "rows": rows,
         "open_total": board.open_total,
         "closed": board.closed,
@@ -80,31 +91,47 @@ def dashboard(request):
     return render(request, template, _board_context(request))
 
 
-def _event_or_404(event_id) -> Event:
+def _event_or_404(request, event_id) -> Event:
+    """The event, if this login may read it; else 404, as if there were none."""
     event = event_selectors.event_with_history(event_id=event_id)
-    if event is None:
+    if event is None or not permissions.may_read(actor=_actor(request), event=event):
         raise Http404("no such event")
     return event
 
 
-def _act(request, event_id, act) -> HttpResponse:
-    person = selectors.viewer_person(request.user)
-    result = act(
-        event=_event_or_404(event_id),
-        by=person,
-        user=request.user,
-        via="web",
-        at=timezone.now(),
-    )
+def _act(request, event_id, act, **more) -> HttpResponse:
+    event = _event_or_404(request, event_id)
+    try:
+        result = act(
+            event=event,
+            by=_actor(request).person,
+            user=request.user,
+            via="web",
+            at=timezone.now(),
+            **more,
+        )
+    except permissions.Refused as refused:
+        if not request.htmx:
+            raise PermissionDenied(refused.detail) from None
+        # A board drawn before the rules changed: the refusal shows where the button was.
+        messages.error(request, f"{event.external_id}: {refused.detail}")
+        return _back(request, event_id, status=403)
     # "already acknowledged by bob via sms" is news to whoever pressed the button second.
-    messages.info(request, f"{result.event.external_id}: {result.message}")
-    # Back where the button was: the board (redrawn in place by htmx) or the event's page.
+    if isinstance(result, services.AckResult):
+        messages.info(request, f"{result.event.external_id}: {result.message}")
+    return _back(request, event_id)
+
+
+def _back(request, event_id, status: int = 200) -> HttpResponse:
+    """Back where the button was: the board (redrawn in place by htmx) or the event's page."""
     if request.POST.get("next") == "event":
         if request.htmx:  # the Resolve button, once its confirmation was accepted
-            return HttpResponseClientRedirect(reverse("dashboard:event", args=[event_id]))
+            answer = HttpResponseClientRedirect(reverse("dashboard:event", args=[event_id]))
+            answer.status_code = status
+            return answer
         return redirect("dashboard:event", event_id=event_id)
     if request.htmx:
-        return render(request, "dashboard/_board.html", _board_context(request))
+        return render(request, "dashboard/_board.html", _board_context(request), status=status)
     return redirect("dashboard:index")
 
 
@@ -121,20 +148,32 @@ def resolve(request, event_id):
 
 
 @login_required
+@require_POST
+def note(request, event_id):
+    text = " ".join(request.POST.get("text", "").split())[: services.NOTE_MAX]
+    if not text:
+        messages.error(request, "A note needs some text.")
+        return redirect("dashboard:event", event_id=event_id)
+    return _act(request, event_id, services.add_note, text=text)
+
+
+@login_required
 @require_GET
 def event_page(request, event_id):
-    event = _event_or_404(event_id)
-    person = selectors.viewer_person(request.user)
+    event = _event_or_404(request, event_id)
+    actor = _actor(request)
     now = timezone.now()
     return render(
         request,
         "dashboard/event.html",
         {
             "event": event,
+            "can_act": permissions.may_act(actor=actor, event=event),
+            "note_max": services.NOTE_MAX,
             "now": now,
             "stage": selectors.escalation_stage(event),
             "timeline": event_selectors.timeline(event=event),
-            "zone": _zone(request, person=person, team_zone=event.team.timezone),
+            "zone": _zone(request, person=actor.person, team_zone=event.team.timezone),
             "health": system_health(now=now),
         },
     )
@@ -145,7 +184,6 @@ def event_page(request, event_id):
 def oncall(request):
     """Who holds each rotation now, and who is next, in their local time and the viewer's."""
     now = timezone.now()
-    person = selectors.viewer_person(request.user)
     teams = list(Team.objects.order_by("slug"))
     by_team = on_call_and_next(teams=teams, at=now, horizon=now + timedelta(days=60))
     rows = [
@@ -160,7 +198,7 @@ def oncall(request):
             "rows": rows,
             "teams": teams,
             "now": now,
-            "zone": _zone(request, person=person),
+            "zone": _zone(request, person=_actor(request).person),
             "health": system_health(now=now),
         },
     )

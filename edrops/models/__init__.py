@@ -1,4 +1,5 @@
 from edrops.models.events import (
+    OUR_ID_PREFIX,
     Event,
     EventRevision,
     Integration,
@@ -11,6 +12,7 @@ from edrops.models.processes import ProcessCheckIn
 from edrops.models.sources import RateLimitState, Severity, Source
 
 __all__ = [
+    "OUR_ID_PREFIX",
     "ApiAuthFailures",
     "Event",
     "EventRevision",

@@ -6,6 +6,10 @@ from edrops.ids import uuid7
 from edrops.models.sources import Severity, Source
 from rosters.models import Person, Team
 
+# External ids of events edrops raises itself (a source gone silent, a source sending bad
+# messages): a sender may not use them, so no body can revise or close those alarms.
+OUR_ID_PREFIX = "edrops:"
+
 
 class SenderStatus(models.TextChoices):
     """The dispatch's state at the sender (OpenADR-like), kept apart from ours."""
@@ -103,6 +107,10 @@ class Event(models.Model):
     ack_code = models.PositiveIntegerField(
         null=True, blank=True, help_text="the number in 'Reply 4 to ack'"
     )
+    # Who may act on it besides its team (edrops/permissions.py): anyone a step paged.
+    paged_people = models.ManyToManyField(
+        Person, related_name="+", blank=True, help_text="everyone an escalation step paged"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -195,6 +203,7 @@ class TimelineEntry(models.Model):
         CANCELLED = "cancelled"
         REPLY = "reply"
         UNREACHABLE = "unreachable"
+        NOTE = "note"
 
     class Channel(models.TextChoices):
         SLACK = "slack"

@@ -32,6 +32,12 @@ class Source(models.Model):
     team = models.ForeignKey(
         Team, on_delete=models.PROTECT, related_name="sources", help_text="gets its events"
     )
+    may_page = models.ManyToManyField(
+        Team,
+        related_name="paged_by_sources",
+        blank=True,
+        help_text="teams besides its own that its events may name in `team`",
+    )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     rate_limit = models.PositiveIntegerField(
         default=DEFAULT_RATE_LIMIT,

@@ -1,6 +1,15 @@
 """Writes of the edrops app. Keyword-only, typed; views, tasks and commands call these."""
 
-from edrops.services.acknowledgement import AckResult, acknowledge, act_as_sender, resolve, who
+from edrops.services.acknowledgement import (
+    NOTE_MAX,
+    AckResult,
+    acknowledge,
+    act_as_sender,
+    add_note,
+    check_may_act,
+    resolve,
+    who,
+)
 from edrops.services.api_lockout import record_api_auth_failure
 from edrops.services.api_tokens import create_api_token
 from edrops.services.ingest import (
@@ -40,6 +49,7 @@ from edrops.services.timeline import append_timeline
 from rosters.columns import Unstorable
 
 __all__ = [
+    "NOTE_MAX",
     "STALE_CHECK_IN",
     "AckResult",
     "CheckedRoster",
@@ -52,8 +62,10 @@ __all__ = [
     "Unstorable",
     "acknowledge",
     "act_as_sender",
+    "add_note",
     "append_timeline",
     "check_in",
+    "check_may_act",
     "check_roster_file",
     "check_roster_sources",
     "count_unauthenticated",

@@ -1,6 +1,7 @@
-"""Acknowledge and resolve: the one path the web, the API, PagerDuty's `acknowledge` action,
-Slack and SMS all take. The first one wins by a conditional UPDATE; later ones are told who
-was first."""
+"""Acknowledge, resolve and add a note: the one path the web, the API, PagerDuty's
+`acknowledge` action, Slack, SMS and voice all take. Each first asks edrops/permissions.py
+whether the actor may (Refused if not: nothing changes). The first acknowledgement wins by a
+conditional UPDATE; later ones are told who was first."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,10 +10,14 @@ from typing import Literal
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from edrops import permissions
 from edrops.models import Event, Source, TimelineEntry
 from edrops.services.escalation import stop_paging
 from edrops.services.timeline import append_timeline
 from rosters.models import Person
+
+# A note is one timeline entry (1,024 characters): the note, and who wrote it.
+NOTE_MAX = 800
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,29 @@ def who(
     return "unknown"
 
 
+def check_may_act(
+    *,
+    event: Event,
+    by: Person | None,
+    user: AbstractBaseUser | None = None,
+    source: Source | None = None,
+    slack_channel: str = "",
+) -> None:
+    """Refused unless the one acting may act on `event`: a source on its own events, a person
+    or login as edrops/permissions.py says."""
+    if source is not None:
+        if event.source_id != source.pk:
+            raise permissions.Refused(f"source {source.name} acts only on its own events")
+        return
+    if user is not None:
+        actor = permissions.Actor(person=by, user=user)
+    elif by is not None:
+        actor = permissions.Actor.of_person(by)  # a reply: the person's login counts too
+    else:
+        actor = permissions.Actor(person=None)
+    permissions.check_may_act(actor=actor, event=event, slack_channel=slack_channel)
+
+
 def acknowledge(
     *,
     event: Event,
@@ -43,7 +71,10 @@ def acknowledge(
     source: Source | None = None,
     via: str,
     at: datetime,
+    slack_channel: str = "",
 ) -> AckResult:
+    """Refused (nothing changes) when the one acting may not act on `event`."""
+    check_may_act(event=event, by=by, user=user, source=source, slack_channel=slack_channel)
     name = who(by=by, user=user, source=source)
     with transaction.atomic():
         won = Event.objects.filter(pk=event.pk, status=Event.Status.TRIGGERED).update(
@@ -82,6 +113,8 @@ def resolve(
     via: str,
     at: datetime,
 ) -> AckResult:
+    """Refused (nothing changes) when the one acting may not act on `event`."""
+    check_may_act(event=event, by=by, user=user, source=source)
     name = who(by=by, user=user, source=source)
     with transaction.atomic():
         # Which state it leaves matters: from `triggered`, people were still being paged and
@@ -120,6 +153,28 @@ def resolve(
     if won:
         return AckResult(event=event, changed=True, message=f"resolved by {name} via {via}")
     return AckResult(event=event, changed=False, message=_already(event))
+
+
+def add_note(
+    *,
+    event: Event,
+    by: Person | None,
+    user: AbstractBaseUser | None = None,
+    text: str,
+    via: str,
+    at: datetime,
+) -> TimelineEntry:
+    """A note on the event's timeline ("called the site: curtailing 10 MW by 14:05"), in any
+    state; Refused when the one writing may not act on `event`."""
+    check_may_act(event=event, by=by, user=user)
+    return append_timeline(
+        event=event,
+        at=at,
+        kind=TimelineEntry.Kind.NOTE,
+        person=by,
+        channel=via,
+        detail=f"{who(by=by, user=user)}: {text}",
+    )
 
 
 def act_as_sender(

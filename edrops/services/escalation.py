@@ -220,6 +220,8 @@ def _page_step(
         paged.append(person.handle)
         if plan[0][1] > now:
             notes.append(f"{person.handle} from {plan[0][1].astimezone(person.tz):%H:%M %Z}")
+    # Paged for it: theirs to answer, whatever their team (edrops/permissions.py).
+    event.paged_people.add(*(p for p in recipients.people if p.handle in paged))
     posted, already = [], []
     for slack_channel in recipients.slack_channels:
         post = notifications.schedule_channel_page(

@@ -19,6 +19,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 
+from edrops import permissions
 from edrops.db import insert_unless_exists
 from edrops.models import Event, EventRevision, Integration, SenderStatus, Source, TimelineEntry
 from edrops.services import escalation
@@ -61,7 +62,8 @@ class EventInput:
     location: str | None = None
     resources: list[str] | None = None
     test: bool | None = None
-    team: Team | None = None
+    team: Team | None = None  # ours: where edrops routes it (our own alarms set it)
+    team_slug: str | None = None  # the sender's `team`: routed there if the source may page it
     details: dict[str, Any] | None = field(default=None)
 
     @classmethod
@@ -124,10 +126,12 @@ def ingest(*, source: Source, data: EventInput, now: datetime) -> IngestResult:
     `cancelled`/`completed` closes it, an opening status re-opens a closed one (and pages
     again). The same or a lower revision: nothing changes (`changed=False`).
 
-    Raises Unstorable (nothing written) when a value is more than its column holds."""
+    Raises Unstorable (nothing written) when a value is more than its column holds, and
+    MayNotPage when it names a team the source may not page."""
     if errors := input_errors(data=data):
         raise Unstorable(errors)
-    return _ingest(source=source, data=data, now=now)
+    [routed] = _routed(source=source, inputs=[data])
+    return _ingest(source=source, data=routed, now=now)
 
 
 def ingest_all(
@@ -138,7 +142,21 @@ def ingest_all(
     errors = [input_errors(data=data) for data in inputs]
     if any(errors):
         raise Unstorable(errors)
-    return [_ingest(source=source, data=data, now=now) for data in inputs]
+    routed = _routed(source=source, inputs=inputs)
+    return [_ingest(source=source, data=data, now=now) for data in routed]
+
+
+def _routed(*, source: Source, inputs: Sequence[EventInput]) -> list[EventInput]:
+    """Each input with the team its sender named (`team_slug`) as `team`, when the source may
+    page it; MayNotPage (nothing written) for one it may not, or that doesn't exist."""
+    return [
+        data
+        if data.team_slug is None
+        else dataclasses.replace(
+            data, team=permissions.pageable_team(source=source, slug=data.team_slug)
+        )
+        for data in inputs
+    ]
 
 
 def _ingest(*, source: Source, data: EventInput, now: datetime) -> IngestResult:

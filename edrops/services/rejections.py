@@ -7,12 +7,12 @@ from typing import Any
 from django.conf import settings
 
 from edrops import metrics
-from edrops.models import Event, Integration, RejectedMessage, Severity, Source
+from edrops.models import OUR_ID_PREFIX, Event, Integration, RejectedMessage, Severity, Source
 from edrops.services.ingest import EventInput, ingest
 
 logger = logging.getLogger(__name__)
 
-BAD_MESSAGES_EXTERNAL_ID = "edrops:rejected-messages"
+BAD_MESSAGES_EXTERNAL_ID = f"{OUR_ID_PREFIX}rejected-messages"
 BAD_MESSAGES_THRESHOLD = 3
 BAD_MESSAGES_WINDOW = timedelta(minutes=10)
 

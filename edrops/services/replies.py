@@ -1,7 +1,10 @@
 """What a reply means: an SMS ("4", "ack 4", "a 4", "ack", "ack all"), key 1 on a call, or the
 Slack button. `notifications` records the reply and hands its id up (NOTIFICATIONS_REPLY_TASK);
 this turns it into acknowledgements through the one `acknowledge` path, and answers an SMS
-with what happened."""
+with what happened. Who may acknowledge what is edrops/permissions.py's: an event that is not
+theirs is answered "You can't acknowledge that event" (by SMS, or only to the clicker in
+Slack; a call says so as the key is pressed, see `may_answer`), and "ack all" takes only
+theirs."""
 
 import logging
 import re
@@ -13,9 +16,11 @@ from datetime import datetime
 from django.db.models import Q
 from django_q.tasks import async_task
 
+from edrops import permissions
 from edrops.models import Event, TimelineEntry
 from edrops.services.acknowledgement import acknowledge
 from edrops.services.timeline import append_timeline
+from notifications import selectors as delivery
 from notifications import services as notifications
 from notifications.models import Channel, InboundReply, Notification
 from notifications.queue import fast_lane
@@ -28,6 +33,7 @@ SMS_CODE = re.compile(r"^(?:(?:ack|a)\s*)?(\d{1,6})$")
 SMS_NEWEST = {"ack", "a"}
 SMS_ALL = {"ack all", "a all", "ackall"}
 HELP = "Reply with the event's code to acknowledge it (e.g. 4), 'ack' for the newest, 'ack all'."
+REFUSED = "You can't acknowledge that event"
 # An "ack all" may cover a storm's 1,000 events, more than one task does before Q_TIMEOUT
 # kills it (and a killed task is not run again: the rest would stay unacknowledged). A reply
 # acknowledges for this long at most, then queues itself again for the rest (`done` > 0),
@@ -56,16 +62,45 @@ def handle_reply(*, reply_id: int, now: datetime, done: int = 0) -> list[str]:
         said = "pressed 1 on the call"
         return _acknowledge_each(events, reply, person, Channel.VOICE, said, now, done) or []
     if reply.channel == Channel.SLACK:
-        if reply.action == "acknowledge":
-            references = [reply.text]
-        elif reply.action == "acknowledge_all" and reply.notification:
-            references = reply.notification.references
-        else:
-            return []
-        events = _events(references)
-        said = "clicked Acknowledge"
-        return _acknowledge_each(events, reply, person, Channel.SLACK, said, now, done) or []
+        return _slack(reply, person, now, done)
     return []
+
+
+def may_answer(*, reply_id: int) -> bool:
+    """Whether a key press on a call acknowledges anything: what the call says at once
+    (NOTIFICATIONS_MAY_ANSWER), before a worker acts on it through the same check."""
+    reply = InboundReply.objects.select_related("person", "notification").get(pk=reply_id)
+    if reply.person is None or reply.notification is None:
+        return False
+    actor = permissions.Actor.of_person(reply.person)
+    events = _events(reply.notification.references)
+    return any(permissions.may_act(actor=actor, event=event) for event in events)
+
+
+def _slack(reply: InboundReply, person: Person, now: datetime, done: int) -> list[str]:
+    """A click: "Acknowledge" (its event) or "Acknowledge all" (its bundle's, those the clicker
+    may act on). A refusal is shown to the clicker alone."""
+    where = delivery.clicked_in(reply=reply)
+    said = "clicked Acknowledge"
+    if reply.action == "acknowledge":
+        events = _events([reply.text])
+    elif reply.action == "acknowledge_all" and reply.notification:
+        theirs = permissions.actionable(
+            actor=permissions.Actor.of_person(person),
+            events=Event.objects.filter(pk__in=_event_ids(reply.notification.references)),
+        )
+        events = list(theirs.order_by("created_at"))
+    else:
+        return []
+    answers = _acknowledge_each(
+        events, reply, person, Channel.SLACK, said, now, done, slack_channel=where
+    )
+    if answers is None:
+        return []  # the run that finishes answers
+    refused = [answer for answer in answers if REFUSED in answer]
+    if refused:
+        notifications.answer_click(reply=reply, text=" ".join(refused))
+    return answers
 
 
 @dataclass(frozen=True)
@@ -100,17 +135,15 @@ def _sms(reply: InboundReply, person: Person, now: datetime, done: int) -> list[
         if not events:
             return [_answer(person, "Nothing open was sent to you. " + HELP)]
     elif command.kind == "all":
-        events = list(paged_to_them.filter(status=Event.Status.TRIGGERED))
+        triggered = paged_to_them.filter(status=Event.Status.TRIGGERED)
+        actor = permissions.Actor.of_person(person)
+        events = list(permissions.actionable(actor=actor, events=triggered))
         if not events:
             return [_answer(person, "Nothing sent to you is waiting for an acknowledgement.")]
     elif command.kind == "code":
         code = command.code
-        # Theirs to answer: paged to them, or for a team they are on.
-        events = list(
-            Event.objects.filter(
-                sent_to_them | Q(team__members=person), ack_code=code, status__in=Event.OPEN
-            ).distinct()
-        )
+        # Whoever's it is: one not theirs to answer is refused in so many words.
+        events = list(Event.objects.filter(ack_code=code, status__in=Event.OPEN))
         if not events:
             return [_answer(person, f"No open event has code {code}. {HELP}")]
     else:
@@ -132,6 +165,7 @@ def _acknowledge_each(
     said: str,
     now: datetime,
     done: int,
+    slack_channel: str = "",
 ) -> list[str] | None:
     """Acknowledge `events` for ACK_BUDGET_SECONDS at most; None if the rest was handed to a
     new run of the reply."""
@@ -146,16 +180,25 @@ def _acknowledge_each(
             )
             log.info("reply #%s: %d acknowledged, the rest in a new task", reply.pk, len(results))
             return None
-        results.append(_acknowledge(event, person, via, said, now))
+        results.append(_acknowledge(event, person, via, said, now, slack_channel=slack_channel))
     return results
 
 
-def _acknowledge(event: Event, person: Person, via: str, said: str, now: datetime) -> str:
-    append_timeline(
+def _acknowledge(
+    event: Event, person: Person, via: str, said: str, now: datetime, slack_channel: str = ""
+) -> str:
+    """Acknowledge `event` as `person` if they may: what to tell them, starting with its code."""
+    code = f"{event.ack_code}: " if event.ack_code else ""
+    said_entry = append_timeline(
         event=event, at=now, kind=TimelineEntry.Kind.REPLY, person=person, channel=via, detail=said
     )
-    result = acknowledge(event=event, by=person, via=via, at=now)
-    code = f"{event.ack_code}: " if event.ack_code else ""
+    try:
+        result = acknowledge(event=event, by=person, via=via, at=now, slack_channel=slack_channel)
+    except permissions.Refused as refused:
+        said_entry.detail = f"{said}: refused, not {person.handle}'s to answer"
+        said_entry.save(update_fields=["detail"])
+        # A text message stays short; a click is answered where there is room to say why.
+        return f"{code}{REFUSED}: {refused.why}." if via == Channel.SLACK else f"{code}{REFUSED}."
     return f"{code}{result.message}."
 
 

@@ -27,7 +27,7 @@ from rosters.roster_file import (
 from rosters.services.roster_file import RosterChanges, apply_roster
 from rosters.validators import parse_duration
 
-SOURCE_KEYS = ("name", "team", "heartbeat")
+SOURCE_KEYS = ("name", "team", "heartbeat", "may_page")
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,10 @@ def check_roster_sources(*, data: Any, team_slugs: set[str]) -> tuple[list[dict]
     c = Checker()
     entries = c.list_of(data if isinstance(data, dict) else {}, "sources", "sources", dict)
     wanted = {
-        e["team"] for e in entries if isinstance(e.get("team"), str) and not text_problem(e["team"])
+        slug
+        for e in entries
+        for slug in [e.get("team"), *_listed(e.get("may_page"))]
+        if isinstance(slug, str) and not text_problem(slug)
     }
     known = team_slugs | set(Team.objects.filter(slug__in=wanted).values_list("slug", flat=True))
     names: dict[str, str] = {}
@@ -105,6 +108,14 @@ def check_roster_sources(*, data: Any, team_slugs: set[str]) -> tuple[list[dict]
         team = c.text(entry, "team", path, required=True)
         if team and team not in known:
             c.error(f"{path}.team", f"no team {team} in this file or the database")
+        if "may_page" in entry:
+            may_page = entry["may_page"]
+            if not isinstance(may_page, list) or not all(isinstance(s, str) for s in may_page):
+                c.error(f"{path}.may_page", "expected a list of team slugs, e.g. [grid-ops]")
+                continue
+            for j, slug in enumerate(may_page):
+                if slug not in known:
+                    c.error(f"{path}.may_page[{j}]", f"no team {slug} in this file or the database")
         heartbeat = entry.get("heartbeat")
         if heartbeat is not None:
             if not isinstance(heartbeat, dict):
@@ -114,6 +125,10 @@ def check_roster_sources(*, data: Any, team_slugs: set[str]) -> tuple[list[dict]
             c.duration(heartbeat, "interval", f"{path}.heartbeat", required=True)
             c.duration(heartbeat, "grace", f"{path}.heartbeat")
     return entries, c.errors
+
+
+def _listed(value: Any) -> list:
+    return value if isinstance(value, list) else []
 
 
 def _slugs_named(data: Any) -> set[str]:
@@ -128,9 +143,13 @@ def _slugs_named(data: Any) -> set[str]:
 def load_roster_sources(*, entries: list[dict]) -> list[SourceChange]:
     """Upsert the `sources:` of a roster file (already checked: names unique, teams exist,
     durations valid). Idempotent: an entry that matches what is stored changes nothing. As in
-    the rest of the file, a key left out (`heartbeat`) leaves the stored value alone."""
-    teams = Team.objects.in_bulk([e["team"] for e in entries], field_name="slug")
-    existing = Source.objects.in_bulk([e["name"] for e in entries], field_name="name")
+    the rest of the file, a key left out (`heartbeat`, `may_page`) leaves the stored value
+    alone; a `may_page` given is the whole list."""
+    slugs = {e["team"] for e in entries} | {s for e in entries for s in e.get("may_page") or []}
+    teams = Team.objects.in_bulk(list(slugs), field_name="slug")
+    existing = Source.objects.prefetch_related("may_page").in_bulk(
+        [e["name"] for e in entries], field_name="name"
+    )
     changes = []
     for entry in entries:
         heartbeat = entry.get("heartbeat") or {}
@@ -139,10 +158,17 @@ def load_roster_sources(*, entries: list[dict]) -> list[SourceChange]:
             wanted["heartbeat_interval"] = parse_duration(heartbeat["interval"])
         if heartbeat.get("grace") is not None:
             wanted["heartbeat_grace"] = parse_duration(heartbeat["grace"])
+        may_page = None
+        if "may_page" in entry:
+            may_page = list({teams[slug] for slug in entry["may_page"]})
         source = existing.get(entry["name"])
-        if source and all(getattr(source, k) == v for k, v in wanted.items()):
+        if (
+            source
+            and all(getattr(source, k) == v for k, v in wanted.items())
+            and (may_page is None or set(may_page) == set(source.may_page.all()))
+        ):
             changes.append(SourceChange(entry["name"], "unchanged", None))
             continue
-        _, token = upsert_source(name=entry["name"], **wanted)
+        _, token = upsert_source(name=entry["name"], may_page=may_page, **wanted)
         changes.append(SourceChange(entry["name"], "updated" if source else "created", token))
     return changes

@@ -6,7 +6,7 @@ so a silent feed pages like any dispatch.
 import logging
 from datetime import datetime
 
-from edrops.models import Event, Integration, Source
+from edrops.models import OUR_ID_PREFIX, Event, Integration, Source
 from edrops.services.ingest import EventInput, ingest
 from edrops.services.silence import deadline_from
 from notifications import queue
@@ -15,7 +15,7 @@ from notifications.rendering import duration, local_time
 logger = logging.getLogger(__name__)
 
 CLAIM_BATCH = 100
-SILENT_EXTERNAL_ID = "edrops:silent:"
+SILENT_EXTERNAL_ID = f"{OUR_ID_PREFIX}silent:"
 
 
 def raise_silence_alarms(*, now: datetime) -> int:

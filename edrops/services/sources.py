@@ -19,10 +19,12 @@ def upsert_source(
     rate_limit: int | None = None,
     heartbeat_interval: timedelta | None = None,
     heartbeat_grace: timedelta | None = None,
+    may_page: list[Team] | None = None,
 ) -> tuple[Source, str | None]:
     """Create the source (with `token`, or a new random one) or update it. Returns the source
     and the plaintext token when one was set now; None when an existing token was kept (it is
-    stored hashed and cannot be shown again). Options left as None keep their current value."""
+    stored hashed and cannot be shown again). Options left as None keep their current value;
+    `may_page` (the teams besides its own its events may name) replaces the list."""
     with transaction.atomic():
         source = Source.objects.select_for_update().filter(name=name).first()
         created = source is None
@@ -41,6 +43,8 @@ def upsert_source(
             source.heartbeat_grace = heartbeat_grace
         source.full_clean(exclude=["token_hash"])
         source.save()
+        if may_page is not None:
+            source.may_page.set(may_page)
         RateLimitState.objects.get_or_create(source=source)
         if heartbeat_before != (source.heartbeat_interval, source.heartbeat_grace):
             was_monitored = heartbeat_before is not None and heartbeat_before[0] is not None

@@ -54,3 +54,10 @@ def update(*, message: SlackMessage, text: str, blocks: list | None = None) -> N
         subject="(update of an earlier message)",
         text=text,
     )
+
+
+def tell_only(*, channel: str, user: str, text: str) -> None:
+    """What Slack would have shown `user` alone in `channel`."""
+    OutboxMessage.objects.create(
+        channel=Channel.SLACK, to=f"{user} only, in {channel}"[:255], text=text
+    )

@@ -160,3 +160,14 @@ def update(*, message: SlackMessage, text: str, blocks: list | None = None) -> N
         )
     except (SlackClientError, OSError) as error:
         raise as_transport_error(error) from error
+
+
+def tell_only(*, channel: str, user: str, text: str) -> None:
+    """A message in `channel` that only `user` sees (Slack's ephemeral message): the answer to
+    their click that concerns nobody else."""
+    try:
+        client().chat_postEphemeral(
+            channel=channel, user=user, text=slack_blocks.clip(text, slack_blocks.TEXT_MAX)
+        )
+    except (SlackClientError, OSError) as error:
+        raise as_transport_error(error) from error

@@ -42,9 +42,14 @@ def script_twiml(notification: Notification) -> str:
     return str(response)
 
 
-def key_pressed_twiml(digits: str, notification: Notification) -> str:
+def key_pressed_twiml(digits: str, notification: Notification, *, allowed: bool = True) -> str:
+    """The answer to a key press; `allowed`: whether the engine lets this person acknowledge
+    what the call is about."""
     response = VoiceResponse()
-    if digits == "1":
+    if digits == "1" and not allowed:
+        response.say("Sorry. You can't acknowledge that event: it is not yours to answer. Goodbye.")
+        response.hangup()
+    elif digits == "1":
         response.say("Thank you. Your acknowledgement is recorded. Goodbye.")
         response.hangup()
     else:

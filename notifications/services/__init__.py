@@ -4,6 +4,7 @@ schedule_page(*, person, channel, content, reference, due_at, team_slack_channel
 send_status(*, person, channel, text, reference="")
 schedule_channel_page(*, slack_channel, content, reference, due_at, tz) -> Notification | None
 send_channel_notice(*, slack_channel, text, reference="")
+answer_click(*, reply, text) -> bool            (only the clicker sees it, in Slack)
 cancel_pending(*, reference, reason) -> int
 enqueue_due(*, now) -> int                      (the clock, every tick)
 update_slack_messages(*, reference, text, title="") -> int
@@ -15,7 +16,12 @@ reference, [[channel, why], ...]) when every page to a person about a reference 
 """
 
 from notifications.services.delivery import deliver
-from notifications.services.replies import callback_key, record_reply, record_twilio_status
+from notifications.services.replies import (
+    answer_click,
+    callback_key,
+    record_reply,
+    record_twilio_status,
+)
 from notifications.services.rewrites import (
     refresh_bundle_message,
     update_slack_message,
@@ -31,6 +37,7 @@ from notifications.services.scheduling import (
 )
 
 __all__ = [
+    "answer_click",
     "callback_key",
     "cancel_pending",
     "deliver",

@@ -9,7 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from notifications import queue
+from notifications import queue, selectors
+from notifications.channels import TransportError, outbox, slack, uses_outbox
 from notifications.models import Channel, InboundReply, Notification
 from notifications.services.common import failed_for_good, log
 from rosters.columns import fit_json, fit_text
@@ -142,3 +143,19 @@ def callback_key(*parts: str) -> str:
 
 def log_replay(*, channel: str, provider_key: str) -> None:
     logger.warning("%s callback %s was applied before: ignored as a replay", channel, provider_key)
+
+
+def answer_click(*, reply: InboundReply, text: str) -> bool:
+    """Tell only the person who clicked a Slack button, in the channel they clicked in (an
+    ephemeral message): e.g. that the event is not theirs to answer. Sent once, now: it answers
+    one click and pages nobody, so a provider error is logged, not retried. Whether it went."""
+    channel = selectors.clicked_in(reply=reply)
+    if not channel or not reply.sender:
+        return False
+    transport = outbox if uses_outbox(Channel.SLACK) else slack
+    try:
+        transport.tell_only(channel=channel, user=reply.sender, text=text)
+    except TransportError as error:
+        logger.warning("could not answer %s's click in %s: %s", reply.sender, channel, error)
+        return False
+    return True

@@ -1,5 +1,5 @@
 from rosters.models.escalation import DEFAULT_ACK_SLA, EscalationPolicy, EscalationStep
-from rosters.models.people import Channel, ContactRule, Person, Team
+from rosters.models.people import Channel, ContactRule, Person, Role, Team
 from rosters.models.schedule import Override, Rotation, RotationMember
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "EscalationStep",
     "Override",
     "Person",
+    "Role",
     "Rotation",
     "RotationMember",
     "Team",

@@ -30,6 +30,15 @@ class Channel(models.TextChoices):
     EMAIL = "email", "Email"
 
 
+class Role(models.TextChoices):
+    """What a person may do with events (edrops/permissions.py, API.md "Who may do what").
+    Kept in step with the Django groups of the same names on their login
+    (rosters/services/roles.py)."""
+
+    RESPONDER = "responder", "Responder: their teams' events, and what they were paged for"
+    LEAD = "lead", "Lead: every team's events"
+
+
 class Person(models.Model):
     handle = models.CharField(max_length=64, unique=True, validators=[validate_handle])
     name = models.CharField(max_length=200)
@@ -52,6 +61,12 @@ class Person(models.Model):
         on_delete=models.SET_NULL,
         related_name="person",
         help_text="the login that acknowledges as this person on the web",
+    )
+    role = models.CharField(
+        max_length=16,
+        choices=Role.choices,
+        default=Role.RESPONDER,
+        help_text="also the login's group: Responders or Leads",
     )
     calendar_token = models.CharField(
         max_length=64, unique=True, default=new_calendar_token, editable=False

@@ -9,11 +9,12 @@ import re
 from datetime import time, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from rosters.columns import text_problem
-from rosters.models import Channel, Person, Team
+from rosters.models import Channel, Person, Role, Team
 from rosters.roster_file.checker import MAX_LIST, Checker
 from rosters.roster_file.plan import PersonPlan, RosterFileError, RosterPlan
 from rosters.roster_file.teams import check_team
@@ -29,6 +30,8 @@ PERSON_KEYS = (
     "timezone",
     "working_hours",
     "contact",
+    "login",
+    "role",
 )
 HOURS_RE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 
@@ -101,6 +104,7 @@ def check_roster(data: Any) -> RosterPlan:
             continue
         seen[person.handle] = path
         plan.people.append(person)
+    _check_logins(c, plan.people, seen)
 
     existing_teams = {
         t.slug: t
@@ -155,11 +159,48 @@ def _check_person(c: Checker, raw: dict, path: str) -> PersonPlan | None:
             after = c.duration(rule, "after", rpath, default=timedelta(0))
             if channel and after is not None:
                 contact.append((channel, after))
+    if "role" in raw:
+        fields["role"] = c.text(raw, "role", path, choices=Role.values) or Role.RESPONDER
+    login = None
+    if "login" in raw:
+        login = c.text(raw, "login", path, required=True, validator=_validate_username)
+        if login is None:
+            return None
     if not c.fits(Person, fields, path):
         return None
     if handle is None or None in (fields["name"], fields["timezone"]):
         return None
-    return PersonPlan(handle=handle, fields=fields, contact=contact)
+    return PersonPlan(handle=handle, fields=fields, contact=contact, login=login)
+
+
+def _validate_username(value: str) -> None:
+    """What the user model accepts as a username (letters, digits and @.+-_ by default)."""
+    field = get_user_model()._meta.get_field(get_user_model().USERNAME_FIELD)
+    for validator in field.validators:
+        validator(value)
+
+
+def _check_logins(c: Checker, people: list[PersonPlan], paths: dict[str, str]) -> None:
+    """A login is one person's: not two in the file, not someone's in the database that the
+    file doesn't name (unlink it there first; the file never takes a login away quietly)."""
+    logins: dict[str, str] = {}
+    for person in people:
+        if person.login is None:
+            continue
+        where = f"{paths[person.handle]}.login"
+        if person.login in logins:
+            c.error(where, f"{person.login} is already the login of {logins[person.login]}")
+        logins[person.login] = person.handle
+    username = f"user__{get_user_model().USERNAME_FIELD}"
+    linked = Person.objects.filter(**{f"{username}__in": list(logins)}).values_list(
+        username, "handle"
+    )
+    for login, handle in linked:
+        if logins[login] != handle:
+            c.error(
+                f"{paths[logins[login]]}.login",
+                f"{login} is already the login of {handle} (unlink it there first)",
+            )
 
 
 def _working_hours(value: str) -> tuple[time, time]:

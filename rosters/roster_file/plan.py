@@ -18,6 +18,7 @@ class PersonPlan:
     handle: str
     fields: dict[str, Any]
     contact: list[tuple[str, timedelta]] | None
+    login: str | None = None  # a username; None: the file doesn't say, the link stays
 
 
 @dataclass

@@ -17,6 +17,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from rosters.models import (
@@ -84,6 +85,8 @@ def apply_roster(plan: RosterPlan) -> RosterChanges:
             person, status = _upsert(Person, {"handle": p.handle}, p.fields)
             if p.contact is not None and set_contact_rules(person=person, rules=p.contact):
                 status = _status(status, True)
+            if p.login is not None:
+                status = _status(status, _link_login(person, p.login, changes))
             changes.note("people", status)
         handles = {h for t in plan.teams for h in t.members}
         for t in plan.teams:
@@ -105,6 +108,21 @@ def apply_roster(plan: RosterPlan) -> RosterChanges:
             if t.escalation is not None:
                 _apply_policy(team, t.escalation, changes)
     return changes
+
+
+def _link_login(person: Person, username: str, changes: RosterChanges) -> bool:
+    """The person acts as login `username`, created without a usable password when there is
+    none (set one with `manage.py changepassword` or the admin). Whether the link changed."""
+    User = get_user_model()
+    user = User.objects.filter(**{User.USERNAME_FIELD: username}).first()
+    if user is None:
+        user = User.objects.create_user(**{User.USERNAME_FIELD: username}, password=None)
+        changes.note("logins", "created")
+    if person.user_id == user.pk:
+        return False
+    person.user = user
+    person.save(update_fields=["user"])
+    return True
 
 
 def _apply_rotations(

@@ -23,6 +23,10 @@ ROSTER = {
          "email": "alice@example.com"},
         {"handle": "bob", "name": "Bob Ruiz", "timezone": "America/New_York",
          "email": "bob@example.com"},
+        # The desk's lead acknowledges from the dashboard; "night" (a login with no person)
+        # watches it.
+        {"handle": "lead", "name": "Lee Adams", "timezone": "America/Chicago",
+         "email": "lead@example.com", "login": "lead", "role": "lead"},
     ],
     "teams": [
         {"slug": "grid-ops", "name": "Grid Operations", "timezone": "America/Chicago",
@@ -52,13 +56,14 @@ def manage(stack, *args: str) -> None:
 
 
 def responder(stack, username: str) -> None:
-    """A login without staff rights, as responders have."""
+    """A login without staff rights, as responders have, with a password to type."""
     manage(
         stack,
         "shell",
         "-c",
         "from django.contrib.auth import get_user_model; "
-        f"get_user_model().objects.create_user('{username}', password='pw-{username}-1')",
+        f"u, _ = get_user_model().objects.get_or_create(username='{username}'); "
+        f"u.set_password('pw-{username}-1'); u.save()",
     )
 
 

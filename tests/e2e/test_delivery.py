@@ -47,6 +47,7 @@ def test_pages_reach_alice_through_twilio_and_slack_and_her_replies_come_back(st
     stack.env_extra["NOTIFICATIONS_REPLY_TASK"] = (
         "tests.notifications.engine_stand_in.reply_received"
     )
+    stack.env_extra["NOTIFICATIONS_MAY_ANSWER"] = "tests.notifications.engine_stand_in.may_answer"
     stack.start("web", "worker", "clock")
     schedule(stack)
 

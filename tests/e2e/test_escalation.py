@@ -27,6 +27,9 @@ ROSTER = {
          "contact": [{"channel": "sms", "after": "0s"}, {"channel": "voice", "after": "1s"}]},
         {"handle": "dan", "name": "Dan Park", "timezone": "America/New_York", "phone": DAN,
          "contact": [{"channel": "sms", "after": "0s"}]},
+        # On no team and paged by no step: the lead acknowledges over the API.
+        {"handle": "lead", "name": "Lee Adams", "timezone": "America/Chicago", "login": "lead",
+         "role": "lead"},
     ],
     "teams": [
         {"slug": "grid-ops", "name": "Grid Operations", "timezone": "America/Chicago",
@@ -82,7 +85,8 @@ def user_token(stack, username: str) -> str:
         "shell",
         "-c",
         "from django.contrib.auth import get_user_model; "
-        f"get_user_model().objects.create_user('{username}', password='pw-{username}-1')",
+        f"u, _ = get_user_model().objects.get_or_create(username='{username}'); "
+        f"u.set_password('pw-{username}-1'); u.save()",
     )
     return manage(stack, "drf_create_token", username).split()[2]
 

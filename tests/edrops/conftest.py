@@ -1,15 +1,19 @@
 import json
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 from pathlib import Path
 
 import pytest
 import time_machine
+import yaml
+from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from edrops import services
 from edrops.clock import tick
 from edrops.models import Event
+from rosters.models import Team
 from tests.factories import PersonFactory, TeamFactory, person_token
 from tests.fakes.fixtures import slack, twilio  # noqa: F401 -- fixtures
 from tests.fakes.queue import run_queued_tasks
@@ -47,8 +51,17 @@ def sender(source_and_token):
 
 @pytest.fixture
 def alice(django_user_model, team):
+    """On grid-ops, so its events are hers to answer."""
     user = django_user_model.objects.create_user("alice", password="pw-alice-1")
-    return PersonFactory(handle="alice", user=user)
+    alice = PersonFactory(handle="alice", user=user)
+    team.members.add(alice)
+    return alice
+
+
+@pytest.fixture
+def staff(django_user_model):
+    """A staff login with no person on the roster: it acts on every team's events."""
+    return django_user_model.objects.create_user("ops-staff", password="pw-staff-1", is_staff=True)
 
 
 @pytest.fixture
@@ -76,6 +89,20 @@ def clock():
             run_queued_tasks()
 
         yield advance
+
+
+def miso_sender_for(tmp_path, roster: dict) -> APIClient:
+    """`roster` loaded as an ops lead loads it, and the miso-dispatch integration (on grid-ops)
+    sending with its token."""
+    path = tmp_path / "roster.yaml"
+    path.write_text(yaml.safe_dump(roster))
+    call_command("load_roster", str(path), stdout=StringIO())
+    services.upsert_source(
+        name="miso-dispatch", team=Team.objects.get(slug="grid-ops"), token="miso-t"
+    )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Bearer miso-t")
+    return client
 
 
 def post_dispatch_and_run_workers(sender, body=MISO) -> Event:

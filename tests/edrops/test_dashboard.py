@@ -124,7 +124,7 @@ def test_the_buttons_need_the_csrf_token(sender, web):
 
 def test_pressing_acknowledge_second_says_who_was_first(sender, web, django_user_model):
     event = post_dispatch(sender)
-    bob = django_user_model.objects.create_user("bob", password="pw-bob-1")  # no Person
+    bob = django_user_model.objects.create_user("bob", password="pw-bob-1", is_staff=True)
     other = Client()
     other.force_login(bob)
     other.post(f"/events/{event.pk}/acknowledge")

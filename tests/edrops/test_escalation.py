@@ -18,8 +18,9 @@ from edrops.clock import tick
 from edrops.models import Event
 from edrops.services import replies
 from edrops.tasks import run_escalation_step
-from rosters.models import EscalationStep, RotationMember, Team
+from rosters.models import EscalationStep, Role, RotationMember, Team
 from tests.edrops.conftest import MISO, NOON, example, post_dispatch_and_run_workers
+from tests.factories import PersonFactory
 from tests.fakes.queue import run_queued_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -188,6 +189,7 @@ def test_an_acknowledgement_over_the_api_cancels_the_call_still_to_come(
     twilio.expect_sms(to=BOB)
     twilio.expect_sms(to=DAN)
     lead = django_user_model.objects.create_user("lead", password="pw-lead-1")
+    PersonFactory(handle="lead", user=lead, role=Role.LEAD)  # on no team: a lead acts on all
     api = APIClient()
     api.force_authenticate(lead)
 
@@ -358,7 +360,7 @@ def test_a_late_reply_is_told_who_acknowledged_first(sender, clock, twilio):
 
 def test_codes_are_not_reused_for_a_day_after_an_event_closes(sender, clock, twilio):
     first = post_dispatch_and_run_workers(sender)
-    services.resolve(event=first, by=None, via="api", at=timezone.now())
+    services.resolve(event=first, by=None, source=first.source, via="api", at=timezone.now())
     second = post_dispatch_and_run_workers(sender, {**MISO, "external_id": "MISO-2"})
 
     assert (first.ack_code, Event.objects.get(pk=second.pk).ack_code) == (1, 2)

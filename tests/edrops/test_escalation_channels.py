@@ -158,7 +158,7 @@ def test_resolved_then_triggered_again_the_channels_see_it_afresh_with_a_button(
     for to in ("C0MARKETS", "C0GRIDOPS", "U0ALICE"):
         slack.expect_message(to=to)
     twilio.expect_sms(to=ALICE)
-    services.resolve(event=event, by=None, source=None, via="web", at=timezone.now())
+    services.resolve(event=event, by=None, source=event.source, via="api", at=timezone.now())
     run_queued_tasks()
 
     # The operator sends it again.
@@ -244,7 +244,7 @@ def test_without_slack_credentials_the_channel_post_and_the_notice_go_to_the_out
         if item.kind == "notified" and item.person is None
     ] == [("outbox", "outbox (C0MARKETS)"), ("outbox", "outbox (C0GRIDOPS)")]
 
-    services.acknowledge(event=event, by=None, via="api", at=timezone.now())
+    services.acknowledge(event=event, by=None, source=event.source, via="api", at=timezone.now())
     run_queued_tasks()
     updated = OutboxMessage.objects.filter(subject="(update of an earlier message)")
     assert {"C0MARKETS", "C0GRIDOPS"} <= set(updated.values_list("to", flat=True))

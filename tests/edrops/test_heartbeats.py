@@ -195,11 +195,11 @@ def test_after_it_came_back_the_next_outage_is_a_new_alarm(miso, sender, now):
 
 
 def test_an_alarm_a_person_resolved_stays_the_only_one_until_the_source_is_heard_again(
-    miso, sender, now
+    miso, sender, now, staff
 ):
     tick(now, T0 + 6 * MIN)
     [alarm] = alarms(miso)
-    services.resolve(event=alarm, by=None, source=None, via="web", at=T0 + 8 * MIN)
+    services.resolve(event=alarm, by=None, user=staff, via="web", at=T0 + 8 * MIN)
 
     assert tick(now, T0 + 60 * MIN) == 0
     assert selectors.source_health(now=T0 + 60 * MIN)[0].state == "silent"

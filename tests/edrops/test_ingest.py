@@ -151,8 +151,8 @@ def test_the_senders_respond_by_wins_over_the_team_sla(sender):
     assert event.severity == "critical"
 
 
-def test_team_in_the_body_routes_the_event_to_that_team(sender):
-    TeamFactory(slug="pjm-desk")
+def test_team_in_the_body_routes_the_event_to_a_team_the_source_may_page(sender, source):
+    source.may_page.add(TeamFactory(slug="pjm-desk"))
     sender.post("/api/v1/events", {**MISO, "team": "pjm-desk"}, format="json")
 
     assert Event.objects.get().team.slug == "pjm-desk"

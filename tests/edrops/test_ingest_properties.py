@@ -1,5 +1,6 @@
 """Properties of ingest, for any body a source with a valid token may send: the answer is a 2xx,
-or a 4xx with JSON errors and the body kept as a rejected message; never an exception.
+or a 4xx with JSON errors (a 403 `detail` for a `team` it may not page) and the body kept as a
+rejected message; never an exception.
 
 Transactional: every request commits on its own, as in production, so a statement PostgreSQL
 refuses fails that request alone (and this test), not every later example in a rolled-back
@@ -151,13 +152,16 @@ def assert_answered(
 
     response = sender.generic("POST", url, body, content_type=content_type)
 
-    assert response.status_code in (200, 202, 400), response.content[:500]
+    assert response.status_code in (200, 202, 400, 403), response.content[:500]
     kept = RejectedMessage.objects.count() - before
     if response.status_code == 400:
         reply = response.json()
         errors = reply["errors"]
         assert errors, reply
         assert kept == (1 if kept_if else 0)
+    elif response.status_code == 403:  # a `team` the source may not page, or that isn't
+        assert response.json()["detail"].startswith("This source may not page team")
+        assert kept == 1
     else:
         assert kept == 0
 

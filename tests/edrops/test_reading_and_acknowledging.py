@@ -65,9 +65,10 @@ def test_events_are_listed_newest_first_and_filtered_by_status(sender, responder
 
 
 def test_alice_acknowledges_and_bob_is_told_it_is_already_acknowledged(
-    responder, alice, miso_event_id, django_user_model
+    responder, alice, team, miso_event_id, django_user_model
 ):
     bob = PersonFactory(handle="bob", user=django_user_model.objects.create_user("bob"))
+    team.members.add(bob)
 
     first = responder.post(f"/api/v1/events/{miso_event_id}/acknowledge")
     second = token_client(bob.user).post(f"/api/v1/events/{miso_event_id}/acknowledge")
@@ -89,8 +90,10 @@ def test_alice_acknowledges_and_bob_is_told_it_is_already_acknowledged(
     assert (result.changed, result.message) == (False, "already acknowledged by alice via api")
 
 
-def test_a_login_without_a_person_acknowledges_under_its_username(miso_event_id, django_user_model):
-    ops = django_user_model.objects.create_user("night-ops", password="pw-night-1")
+def test_a_staff_login_without_a_person_acknowledges_under_its_username(
+    miso_event_id, django_user_model
+):
+    ops = django_user_model.objects.create_user("night-ops", password="pw-night-1", is_staff=True)
     browser = APIClient(enforce_csrf_checks=False)
     browser.post("/accounts/login/", {"username": "night-ops", "password": "pw-night-1"})
 

@@ -13,7 +13,16 @@ pytestmark = pytest.mark.django_db
 
 BAD = (DATA / "bad-messages.jsonl").read_bytes().splitlines()
 # The field each line of bad-messages.jsonl gets wrong, in order.
-BAD_FIELD = ["revision", "severity", "summary", "external_id", "mw", "starts_at", "team", "body"]
+BAD_FIELD = [
+    "revision",
+    "severity",
+    "summary",
+    "external_id",
+    "mw",
+    "starts_at",
+    "external_id",
+    "body",
+]
 
 
 @pytest.mark.parametrize(("line", "field"), list(zip(BAD, BAD_FIELD, strict=True)))
@@ -29,7 +38,7 @@ def test_each_bad_message_gets_400_naming_the_field_and_is_kept_byte_for_byte(
     kept = RejectedMessage.objects.get()
     assert bytes(kept.raw_body) == line
     assert (kept.source, kept.endpoint, kept.errors) == (source, "/api/v1/events", errors)
-    assert Event.objects.filter(external_id__startswith="X-").count() == 0
+    assert Event.objects.count() == 0
 
 
 def test_a_body_that_is_not_even_text_is_kept_as_it_arrived(sender):

@@ -2,17 +2,13 @@
 reached her. The event's timeline says so, and so does the team's Slack channel."""
 
 import logging
-from io import StringIO
 
 import pytest
-import yaml
-from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from edrops import selectors, services
+from edrops import selectors
 from edrops.models import TimelineEntry
-from rosters.models import Team
-from tests.edrops.conftest import MISO, post_dispatch_and_run_workers
+from tests.edrops.conftest import MISO, miso_sender_for, post_dispatch_and_run_workers
 from tests.fakes.queue import run_queued_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,15 +36,7 @@ UNREACHABLE = (
 
 @pytest.fixture
 def sender(tmp_path):
-    path = tmp_path / "roster.yaml"
-    path.write_text(yaml.safe_dump(ROSTER))
-    call_command("load_roster", str(path), stdout=StringIO())
-    services.upsert_source(
-        name="miso-dispatch", team=Team.objects.get(slug="grid-ops"), token="miso-t"
-    )
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION="Bearer miso-t")
-    return client
+    return miso_sender_for(tmp_path, ROSTER)
 
 
 @pytest.fixture

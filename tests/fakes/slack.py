@@ -1,4 +1,5 @@
-"""A fake Slack Web API (chat.postMessage, chat.update) and the people clicking its buttons."""
+"""A fake Slack Web API (chat.postMessage, chat.update, chat.postEphemeral) and the people
+clicking its buttons."""
 
 import hashlib
 import hmac
@@ -98,6 +99,7 @@ class FakeSlack(FakeServer):
         self.token = token
         self.signing_secret = signing_secret
         self.posts: list[SlackPost] = []
+        self.ephemeral: list[SlackPost] = []  # `to` is the one user who sees it
         super().__init__()
 
     @property
@@ -156,6 +158,10 @@ class FakeSlack(FakeServer):
             return Reply(
                 200, {"ok": True, "channel": post.channel, "ts": post.ts, "text": p.get("text", "")}
             )
+        if method == "chat.postEphemeral":
+            ts = f"{int(time.time())}.{next(_ts):06d}"
+            self.ephemeral.append(SlackPost(p["channel"], p["user"], ts, p.get("text", ""), []))
+            return Reply(200, {"ok": True, "message_ts": ts})
         return Reply(200, {"ok": False, "error": "unknown_method"})
 
     # --- faults -------------------------------------------------------------------------------
@@ -184,9 +190,19 @@ class FakeSlack(FakeServer):
         self, *, to: str, containing: str = "", timeout: float = WAIT_SECONDS
     ) -> SlackPost:
         """The next unseen post to channel or user `to` whose text contains `containing`."""
+        return self._expect(self.posts, "a Slack message", to, containing, timeout)
 
+    def expect_ephemeral(
+        self, *, to: str, containing: str = "", timeout: float = WAIT_SECONDS
+    ) -> SlackPost:
+        """The next unseen message only user `to` sees, containing `containing`."""
+        return self._expect(self.ephemeral, "an ephemeral Slack message", to, containing, timeout)
+
+    def _expect(
+        self, posts: list[SlackPost], kind: str, to: str, containing: str, timeout: float
+    ) -> SlackPost:
         def find():
-            for post in self.posts:
+            for post in posts:
                 if not post.seen and post.to == to and containing in post.text:
                     post.seen = True
                     return post
@@ -195,8 +211,8 @@ class FakeSlack(FakeServer):
         return self.wait_for(
             find,
             timeout=timeout,
-            what=f"a Slack message to {to} containing {containing!r}",
-            seen=self._sent,
+            what=f"{kind} to {to} containing {containing!r}",
+            seen=lambda: "\n".join(f"{'  (seen)' if m.seen else ''}{m}" for m in posts),
         )
 
     def expect_update(

@@ -39,6 +39,7 @@ def miso():
 def engine(settings):
     """What the engine was handed: InboundReply rows, in order."""
     settings.NOTIFICATIONS_REPLY_TASK = "tests.notifications.engine_stand_in.reply_received"
+    settings.NOTIFICATIONS_MAY_ANSWER = "tests.notifications.engine_stand_in.may_answer"
     engine_stand_in.received.clear()
     yield engine_stand_in.received
     engine_stand_in.received.clear()

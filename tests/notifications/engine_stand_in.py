@@ -20,5 +20,10 @@ def reply_received(reply_id: int) -> None:
         )
 
 
+def may_answer(reply_id: int) -> bool:
+    """Every key press counts here (the engine's own rule is edrops/permissions.py's)."""
+    return True
+
+
 def page_undeliverable(person_id: int, reference: str, failures: list) -> None:
     unreachable.append((person_id, reference, failures))

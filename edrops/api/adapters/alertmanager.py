@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from edrops.api import schema
 from edrops.api.adapters.base import Adapter, InvalidInput, ingest_status
-from edrops.api.serializers import IngestReplyOut, column
+from edrops.api.serializers import IngestReplyOut, column, not_ours
 from edrops.models import Integration, SenderStatus, Severity
 from edrops.services import EventInput, IngestResult
 
@@ -37,7 +37,9 @@ class AlertIn(serializers.Serializer):
     startsAt = serializers.DateTimeField(required=False)
     endsAt = serializers.CharField(required=False, allow_blank=True)
     generatorURL = serializers.CharField(required=False, allow_blank=True)
-    fingerprint = serializers.CharField(max_length=column("external_id").max_length)
+    fingerprint = serializers.CharField(
+        max_length=column("external_id").max_length, validators=[not_ours]
+    )
 
     def validate_endsAt(self, value: str):
         if not value or value.startswith(NOT_ENDED_PREFIX):

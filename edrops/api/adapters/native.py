@@ -7,7 +7,13 @@ from rest_framework.response import Response
 
 from edrops.api import schema
 from edrops.api.adapters.base import Adapter, InvalidInput, ingest_status
-from edrops.api.serializers import BodyCharField, HotPathSerializer, IngestReplyOut, column
+from edrops.api.serializers import (
+    BodyCharField,
+    HotPathSerializer,
+    IngestReplyOut,
+    column,
+    not_ours,
+)
 from edrops.models import Integration, SenderStatus, Severity
 from edrops.services import EventInput, IngestResult
 from rosters.columns import integer_range
@@ -18,7 +24,7 @@ class NativeEventIn(HotPathSerializer):
     """POST /api/v1/events. Absent optional fields keep their value on a revision. Limits are
     the columns' own (rosters/columns.py checks them again before the insert)."""
 
-    external_id = BodyCharField(max_length=column("external_id").max_length)
+    external_id = BodyCharField(max_length=column("external_id").max_length, validators=[not_ours])
     revision = serializers.IntegerField(
         min_value=0, max_value=integer_range(column("revision"))[1], default=0
     )
@@ -46,8 +52,10 @@ class NativeEventIn(HotPathSerializer):
         child=BodyCharField(max_length=255), required=False, max_length=1000
     )
     test = serializers.BooleanField(required=False)
-    team = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Team.objects.all(), required=False
+    # Only a slug here: whether the source may page it (and whether it exists, which the
+    # sender is never told) is ingest's question, answered 403 (edrops/permissions.py).
+    team = BodyCharField(
+        max_length=Team._meta.get_field("slug").max_length, required=False, source="team_slug"
     )
     details = serializers.DictField(required=False)
 

@@ -23,7 +23,7 @@ from edrops.api.authentication import (
     locking_out_failures,
 )
 from edrops.api.body import NotAJsonObject, json_body
-from edrops.api.serializers import column
+from edrops.api.serializers import column, not_ours
 from edrops.models import Integration, SenderStatus, Severity
 from edrops.services import EventInput, IngestResult
 from rosters.columns import text_problem
@@ -55,7 +55,9 @@ class PagerDutyPayloadIn(serializers.Serializer):
 class PagerDutyEventIn(serializers.Serializer):
     routing_key = serializers.CharField(max_length=255)
     event_action = serializers.ChoiceField(choices=["trigger", "acknowledge", "resolve"])
-    dedup_key = serializers.CharField(max_length=column("external_id").max_length, required=False)
+    dedup_key = serializers.CharField(
+        max_length=column("external_id").max_length, required=False, validators=[not_ours]
+    )
     payload = PagerDutyPayloadIn(required=False)
     links = serializers.ListField(child=serializers.DictField(), required=False)
     images = serializers.ListField(child=serializers.DictField(), required=False)

@@ -21,9 +21,14 @@ def duration(text: str) -> timedelta:
     return timedelta(seconds=int(match[1]) * _UNITS[match[2]])
 
 
+def slugs(text: str) -> list[str]:
+    """`a,b` -> ["a", "b"]; `""` -> [] (no other team)."""
+    return [slug.strip() for slug in text.split(",") if slug.strip()]
+
+
 class Command(BaseCommand):
     help = (
-        "Create an integration source (or, with --token, set its token). "
+        "Create an integration source (or, with --token, set its token and options). "
         "Prints the token alone on the last line."
     )
 
@@ -36,13 +41,33 @@ class Command(BaseCommand):
         )
         parser.add_argument("--heartbeat-interval", type=duration, help="e.g. 5m")
         parser.add_argument("--heartbeat-grace", type=duration, help="e.g. 1m")
+        parser.add_argument(
+            "--may-page",
+            type=slugs,
+            help="comma-separated slugs of teams besides its own that its events may name "
+            "in `team` (replaces the list; '' for none)",
+        )
 
     def handle(
-        self, *args, name, team, token, rate_limit, heartbeat_interval, heartbeat_grace, **o
+        self,
+        *args,
+        name,
+        team,
+        token,
+        rate_limit,
+        heartbeat_interval,
+        heartbeat_grace,
+        may_page,
+        **o,
     ):
         found = Team.objects.filter(slug=team).first()
         if found is None:
             raise CommandError(f"No team with slug {team!r}.")
+        pageable = None
+        if may_page is not None:
+            pageable = list(Team.objects.filter(slug__in=may_page))
+            if missing := sorted(set(may_page) - {t.slug for t in pageable}):
+                raise CommandError(f"--may-page: no team with slug {', '.join(missing)}.")
         if rate_limit is not None and rate_limit < 0:
             raise CommandError("--rate-limit must be 0 (no limit) or more.")
         if token is None and Source.objects.filter(name=name).exists():
@@ -58,6 +83,7 @@ class Command(BaseCommand):
                 rate_limit=rate_limit,
                 heartbeat_interval=heartbeat_interval,
                 heartbeat_grace=heartbeat_grace,
+                may_page=pageable,
             )
         except ValidationError as e:
             raise CommandError("; ".join(e.messages)) from None
@@ -67,5 +93,7 @@ class Command(BaseCommand):
             else "no heartbeat monitor"
         )
         limit = f"{source.rate_limit}/min" if source.rate_limit else "no rate limit"
-        self.stdout.write(f"Source {source.name} → team {source.team.slug}; {limit}; {heartbeat}")
+        also = ", ".join(source.may_page.order_by("slug").values_list("slug", flat=True))
+        teams = f"{source.team.slug} (may also page {also})" if also else source.team.slug
+        self.stdout.write(f"Source {source.name} → team {teams}; {limit}; {heartbeat}")
         self.stdout.write(plaintext)

@@ -1,0 +1,157 @@
+"""Who may do what with events: the one place the web dashboard, the API, SMS replies, key
+presses on a call and Slack clicks ask (API.md, "Who may do what").
+
+Acting on an event (acknowledge, resolve, add a note, "ack all"):
+- staff and superusers: every event, with or without a person on the roster;
+- a lead (`Person.role`): every event;
+- a responder: the events of the teams they are a member of, and any event they were paged
+  for — an escalation step paged them, or (for a click in Slack) the event was posted to that
+  channel for whoever reads it;
+- any other login (one no person is linked to): nothing; it reads.
+A source acts only on its own events (PagerDuty's acknowledge and resolve by dedup_key).
+
+Reading: everyone logged in reads everything while EDROPS_READ_ALL_TEAMS is on (one desk);
+with it off, a login reads what it may act on, and nothing else exists for it (404).
+
+Paging: a source pages its own team and the teams in its `may_page`. A `team` it may not page
+and one that doesn't exist are refused in the same words, so the answer never tells a sender
+which teams exist.
+"""
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from edrops.models import Event, Source
+from notifications import selectors as notifications
+from rosters.models import Person, Role, Team
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks: a login (web, API), a person (SMS, voice, Slack), or both."""
+
+    person: Person | None
+    user: Any = None  # the login (AbstractBaseUser), when the request came with one
+
+    @classmethod
+    def of_login(cls, user) -> "Actor":
+        person = Person.objects.filter(user=user).first() if user.is_authenticated else None
+        return cls(person=person, user=user)
+
+    @classmethod
+    def of_person(cls, person: Person) -> "Actor":
+        return cls(person=person, user=person.user if person.user_id else None)
+
+    @property
+    def is_staff(self) -> bool:
+        user = self.user
+        return user is not None and user.is_active and (user.is_staff or user.is_superuser)
+
+    @property
+    def acts_on_every_team(self) -> bool:
+        return self.is_staff or (self.person is not None and self.person.role == Role.LEAD)
+
+
+class Refused(Exception):
+    """An action the actor may not take. Each channel answers it its own way: 403 `{"detail":
+    ...}` on the API, a 403 page on the web, an SMS, a spoken line, an ephemeral Slack message;
+    `why` is the reason in words for them."""
+
+    def __init__(self, why: str):
+        self.why = why
+        self.detail = f"You can't act on this event: {why}."
+        super().__init__(self.detail)
+
+
+class MayNotPage(Exception):
+    """A `team` the source may not page, or that doesn't exist: the same words for both."""
+
+    def __init__(self, *, slug: str):
+        self.detail = (
+            f"This source may not page team {slug!r}. A source pages its own team and the "
+            "teams it was given (may_page)."
+        )
+        super().__init__(self.detail)
+
+
+def may_act(*, actor: Actor, event: Event, slack_channel: str = "") -> bool:
+    """Whether `actor` may acknowledge, resolve or add a note to `event`. `slack_channel`: the
+    Slack channel a click came from (a post there is for whoever reads it)."""
+    if actor.acts_on_every_team:
+        return True
+    person = actor.person
+    if person is None:
+        return False
+    if person.teams.filter(pk=event.team_id).exists():
+        return True
+    if event.paged_people.filter(pk=person.pk).exists():
+        return True
+    return bool(slack_channel) and notifications.posted_to_channel(
+        reference=str(event.pk), slack_channel=slack_channel
+    )
+
+
+def check_may_act(*, actor: Actor, event: Event, slack_channel: str = "") -> None:
+    """Raises Refused, saying why, unless `actor` may act on `event`."""
+    if may_act(actor=actor, event=event, slack_channel=slack_channel):
+        return
+    if actor.person is None:
+        raise Refused(
+            "your login is not linked to anyone on the roster, so it reads events but does not "
+            "act on them (an admin links it to a person, or a roster file's login:)"
+        )
+    raise Refused(
+        f"it is team {event.team.slug}'s, and you are neither a member nor paged for it "
+        f"(a lead or a member of {event.team.slug} can act on it)"
+    )
+
+
+def actionable(*, actor: Actor, events: QuerySet[Event]) -> QuerySet[Event]:
+    """Those of `events` that `actor` may act on, in one query ("ack all", the board's
+    buttons)."""
+    if actor.acts_on_every_team:
+        return events
+    if actor.person is None:
+        return events.none()
+    return events.filter(_theirs(actor.person))
+
+
+def actionable_ids(*, actor: Actor, events: Iterable[Event]) -> set[uuid.UUID]:
+    """The ids of those of `events` (already read) that `actor` may act on: one query."""
+    ids = [event.pk for event in events]
+    if actor.acts_on_every_team:
+        return set(ids)
+    if not ids:
+        return set()
+    allowed = actionable(actor=actor, events=Event.objects.filter(pk__in=ids))
+    return set(allowed.values_list("pk", flat=True))
+
+
+def visible(*, actor: Actor, events: QuerySet[Event]) -> QuerySet[Event]:
+    """Those of `events` that `actor` may read."""
+    if settings.EDROPS_READ_ALL_TEAMS:
+        return events
+    return actionable(actor=actor, events=events)
+
+
+def may_read(*, actor: Actor, event: Event) -> bool:
+    return settings.EDROPS_READ_ALL_TEAMS or may_act(actor=actor, event=event)
+
+
+def _theirs(person: Person) -> Q:
+    """A responder's events: their teams', and those a step paged them for."""
+    paged = Event.paged_people.through.objects.filter(person=person).values("event_id")
+    return Q(team__in=person.teams.values("pk")) | Q(pk__in=paged)
+
+
+def pageable_team(*, source: Source, slug: str) -> Team:
+    """The team `slug`, when `source` may page it; else MayNotPage (whether or not it exists)."""
+    team = Team.objects.filter(Q(pk=source.team_id) | Q(paged_by_sources=source), slug=slug).first()
+    if team is None:
+        raise MayNotPage(slug=slug)
+    return team
