@@ -1,13 +1,11 @@
-"""Who may read the audit log."""
+"""Who may read the audit log: whoever acts on every team (staff, superusers and leads,
+`edrops.permissions`; a lead's login is also in the "Leads" group, kept in step with the
+person's role by `rosters.services.roles`)."""
 
-LEADS_GROUP = "Leads"
+from edrops import permissions
 
 
 def may_read_audit_log(user) -> bool:
-    """Staff, superusers and the members of the "Leads" group.
-
-    The team permissions (roles) branch replaces this with its own rule, leads being people
-    whose roster `role:` is `lead`; this is the one place that decides it."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return user.is_staff or user.is_superuser or user.groups.filter(name=LEADS_GROUP).exists()
+    return permissions.Actor.of_login(user).acts_on_every_team

@@ -16,6 +16,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from edrops import permissions
 from edrops.api.schema import DETAIL, FIELD_ERRORS
 from edrops.audit import selectors
 from edrops.audit.access import may_read_audit_log
@@ -29,7 +30,7 @@ PAGE_SIZE = 100  # entries a page (an entry is a row per field it changed)
 def _filters(request) -> AuditFilterForm:
     """The filters of the query string, with days read in the viewer's zone."""
     zone = dashboard_selectors.viewer_zone(
-        person=dashboard_selectors.viewer_person(request.user),
+        person=permissions.Actor.of_login(request.user).person,
         browser_zone=unquote(request.COOKIES.get(dashboard_selectors.TZ_COOKIE, "")),
     )
     return AuditFilterForm(request.GET, zone=zone)

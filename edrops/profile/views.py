@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from edrops import permissions
 from edrops.dashboard import selectors as dashboard_selectors
 from edrops.dashboard.views import login_required
 from edrops.profile.forms import ContactRuleFormSet, OwnDetailsForm, rules_of
@@ -25,7 +26,7 @@ RULES = "rules"  # the formset's prefix
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    person = dashboard_selectors.viewer_person(request.user)
+    person = permissions.Actor.of_login(request.user).person
     if person is None:
         # Nothing of theirs to edit; a POST changes nothing and says so.
         status = 403 if request.method == "POST" else 200

@@ -14,7 +14,6 @@ from auditlog.models import LogEntry
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import include, path
-from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
@@ -23,7 +22,7 @@ from edrops.audit.actors import Actor, acting_as, os_user
 from edrops.models import Source
 from edrops.services.sources import rotate_token, upsert_source
 from rosters.models import Person, Rotation, Team
-from tests.factories import PersonFactory, TeamFactory
+from tests.factories import PersonFactory, TeamFactory, person_token
 from tests.web_forms import form_values
 
 pytestmark = pytest.mark.django_db
@@ -68,9 +67,9 @@ def find(rows: list[dict], **wanted) -> list[dict]:
 
 @pytest.fixture
 def lead(client, django_user_model):
-    """A lead: in the Leads group, no staff rights."""
+    """A lead (roster role `lead`, so in the Leads group too), no staff rights."""
     user = django_user_model.objects.create_user("lena")
-    user.groups.add(Group.objects.get_or_create(name="Leads")[0])
+    PersonFactory(handle="lena", user=user, role="lead")
     client.force_login(user)
     return client
 
@@ -223,7 +222,7 @@ def test_a_change_through_the_api_names_the_tokens_person(django_user_model):
     TeamFactory(slug="grid-ops", name="Grid Operations")
     user = django_user_model.objects.create_user("ops-bot", is_staff=True)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {person_token(user)}")
     assert api.post("/api/test/teams/grid-ops", {"name": "Grid Ops"}).status_code == 200
     rows = read_csv(api, model="rosters.team")
     assert find(rows, actor="ops-bot", action="changed", field="name",
@@ -261,16 +260,16 @@ def test_filters_by_type_object_actor_and_days_in_the_viewers_zone(
     def objects(**filters) -> set[str]:
         return {r["object"] for r in read_csv(lead, **filters)}
 
-    assert objects(model="rosters.person") == {"alice"}
+    assert objects(model="rosters.person") == {"alice", "lena"}  # lena: the lead reading it
     assert objects(object="GRID") == {"grid-ops"}
     assert objects(actor="nic") == {"grid-ops"}
     assert {r["actor"] for r in read_csv(lead, object="grid-ops")} == {"olivia", "nick"}
-    # A viewer without a person of their own reads days in UTC: Alice came on 2 March.
+    # A lead who lives in UTC reads days in UTC: Alice came on 2 March.
+    Person.objects.filter(handle="lena").update(timezone="UTC")
     assert objects(since="2026-03-01", until="2026-03-01") == {"grid-ops"}
     assert objects(since="2026-03-02", until="2026-03-02") == {"alice"}
-    # For a lead whose person lives in Chicago, 21:00 CST is still 1 March.
-    with time_machine.travel(datetime(2026, 2, 1, tzinfo=UTC)):
-        PersonFactory(handle="lena", user=django_user_model.objects.get(username="lena"))
+    # For a lead who lives in Chicago, 21:00 CST is still 1 March.
+    Person.objects.filter(handle="lena").update(timezone="America/Chicago")
     assert objects(since="2026-03-01", until="2026-03-01") == {"grid-ops", "alice"}
     assert objects(since="2026-03-02", until="2026-03-03") == {"grid-ops"}
 
@@ -310,7 +309,7 @@ def test_the_log_is_for_leads_and_staff(client, django_user_model, who, page, cs
     if who != "anonymous":
         user = django_user_model.objects.create_user(who, is_staff=who == "staff")
         if who == "lead":
-            user.groups.add(Group.objects.create(name="Leads"))
+            PersonFactory(handle=who, user=user, role="lead")
         client.force_login(user)
     assert client.get("/audit").status_code == page
     assert client.get("/audit.csv").status_code == csv_status
