@@ -7,7 +7,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from edrops import selectors
@@ -17,6 +16,7 @@ from notifications.content import PageContent
 from notifications.models import Channel
 from rosters.models import Person
 from tests.edrops.conftest import miso_sender_for, post_dispatch_and_run_workers
+from tests.factories import person_token
 from tests.fakes.queue import run_queued_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -56,7 +56,7 @@ def sender(tmp_path):
 def api_as(username: str) -> APIClient:
     client = APIClient()
     user = get_user_model().objects.get_or_create(username=username)[0]
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {person_token(user)}")
     return client
 
 
