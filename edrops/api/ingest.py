@@ -66,6 +66,7 @@ class IngestView(CountsUnauthenticated, APIView):
         return [] if self.adapter.limit_each_event else super().get_throttles()
 
     def throttled(self, request, wait, cost: int = 1):
+        self.count(request, outcome=429, n=cost)
         detail = f"Over this source's limit of {request.auth.rate_limit} events a minute."
         if cost > 1:
             detail = f"{detail[:-1]}: this request carries {cost} of them."
@@ -84,6 +85,7 @@ class IngestView(CountsUnauthenticated, APIView):
             services.act_as_sender(
                 source=source, external_id=message.external_id, action=message.action, at=now
             )
+            self.count(request, outcome=202)
             return self.adapter.accepted(message=message, results=[])
         try:
             results = services.ingest_all(source=source, inputs=message, now=now)
@@ -111,7 +113,18 @@ class IngestView(CountsUnauthenticated, APIView):
             errors=errors,
             now=timezone.now(),
         )
+        self.count(request, outcome=400)
         return self.adapter.rejection(errors)
+
+    def count(self, request, *, outcome: int, n: int = 1) -> None:
+        """For /metrics: what this request came to, when ingest did not count it itself (it
+        counts each event it accepts, 202 or 200)."""
+        services.count_received(
+            source=request.auth, integration=self.adapter.integration, outcome=outcome, n=n
+        )
+
+    def unauthenticated_integration(self) -> str | None:
+        return self.adapter.integration
 
 
 def events_in(message: Message) -> int:

@@ -6,6 +6,7 @@ from edrops.models.events import (
     SenderStatus,
     TimelineEntry,
 )
+from edrops.models.metrics import Tally
 from edrops.models.processes import ProcessCheckIn
 from edrops.models.sources import RateLimitState, Severity, Source
 
@@ -19,5 +20,6 @@ __all__ = [
     "SenderStatus",
     "Severity",
     "Source",
+    "Tally",
     "TimelineEntry",
 ]

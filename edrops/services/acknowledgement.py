@@ -2,6 +2,7 @@
 Slack and SMS all take. The first one wins by a conditional UPDATE; later ones are told who
 was first."""
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -9,11 +10,14 @@ from typing import Literal
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from edrops import metrics
 from edrops.models import Event, Source, TimelineEntry
+from edrops.services import tallies
 from edrops.services.escalation import stop_paging
 from edrops.services.timeline import append_timeline
 from rosters.models import Person
 
+logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class AckResult:
@@ -64,9 +68,18 @@ def acknowledge(
                 detail=f"acknowledged by {name} via {via}",
             )
             event.refresh_from_db()
+            tallies.observe(metrics.ACKNOWLEDGE, seconds=(at - event.created_at).total_seconds())
             stop_paging(
                 event=event, message=f"acknowledged by {name} via {via}", tell=True, actor=by, at=at
             )
+    if won:
+        logger.info(
+            "event %s acknowledged by %s via %s",
+            event.pk,
+            name,
+            via,
+            extra={"event_id": str(event.pk)},
+        )
     event.refresh_from_db()
     if won:
         return AckResult(event=event, changed=True, message=f"acknowledged by {name} via {via}")
