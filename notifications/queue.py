@@ -119,7 +119,7 @@ def waiting(*, now: datetime) -> tuple[int, datetime | None]:
     row = (
         OrmQ.objects.using(Conf.ORM)
         .filter(key__in=_keys(), lock__lte=now)
-        .aggregate(tasks=Count("pk"), oldest=Min("lock"))
+        .aggregate(tasks=Count("*"), oldest=Min("lock"))
     )
     return row["tasks"], row["oldest"]
 

@@ -41,13 +41,13 @@ def gauges(*, now: datetime) -> Gauges:
     open_events = dict(
         Event.objects.filter(status__in=Event.OPEN)
         .values_list("status")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .order_by()
     )
     notifications = dict(
         Notification.objects.filter(state__in=NOTIFICATION_STATES)
         .values_list("state")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .order_by()
     )
     tasks, oldest = queue.waiting(now=now)
