@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("rosters.urls")),
     path("", include("notifications.urls")),
     path("", include("edrops.dashboard.urls")),
+    path("", include("edrops.reports.urls")),
 ]

@@ -19,6 +19,7 @@ from rosters.models import Person
 
 logger = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class AckResult:
     event: Event  # as it is now
