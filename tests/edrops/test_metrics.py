@@ -79,7 +79,7 @@ def test_every_metric_is_there_on_an_empty_database_and_promtool_has_nothing_to_
     # Never seen is infinitely long ago: "no worker" alerts on it without a special case.
     assert value(samples, "edrops_process_last_checkin_seconds", role="worker") == float("inf")
     checked = promtool("check", "metrics", stdin=text)
-    assert checked.returncode == 0 and not checked.stdout.strip(), checked.stdout + checked.stderr
+    assert (checked.returncode, checked.stdout.strip()) == (0, ""), checked.stderr
 
 
 def test_the_figures_move_as_a_source_posts_people_are_paged_and_they_acknowledge(
@@ -98,8 +98,10 @@ def test_the_figures_move_as_a_source_posts_people_are_paged_and_they_acknowledg
     assert sender.post("/api/v1/events", MISO, format="json").status_code == 200
     assert sender.post("/api/v1/events", {"summary": ""}, format="json").status_code == 400
     assert APIClient().post("/api/v1/events", MISO, format="json").status_code == 401
-    assert pjm.post("/api/v1/events", {**MISO, "external_id": "P1"}, format="json").status_code == 202
-    assert pjm.post("/api/v1/events", {**MISO, "external_id": "P2"}, format="json").status_code == 429
+    pjm_dispatch = {**MISO, "external_id": "PJM-1"}
+    assert pjm.post("/api/v1/events", pjm_dispatch, format="json").status_code == 202
+    pjm_dispatch["external_id"] = "PJM-2"  # over its limit of 1 a minute
+    assert pjm.post("/api/v1/events", pjm_dispatch, format="json").status_code == 429
 
     posted = scrape()
     assert received(posted, "miso-dispatch", 202) == received(before, "miso-dispatch", 202) + 1
