@@ -112,6 +112,14 @@ def _gauges(g: read.Gauges):
     for role, seconds in g.last_check_in_seconds.items():
         family.add_metric([role], math.inf if seconds is None else seconds)
     yield family
+    family = GaugeMetricFamily(
+        "edrops_source_silent",
+        "1 while a source with a heartbeat monitor is silent (its deadline passed), else 0.",
+        labels=["source"],
+    )
+    for source, silent in sorted(g.sources_silent.items()):
+        family.add_metric([source], 1 if silent else 0)
+    yield family
 
 
 REGISTRY = CollectorRegistry(auto_describe=False)

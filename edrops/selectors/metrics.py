@@ -1,6 +1,6 @@
 """What /metrics reads at scrape time (edrops/exposition.py writes it out): the tallies every
-process adds to, and the gauges read from the tables they describe. Six queries, whatever the
-size of the database: each is an aggregate over a small table or an index of the live rows."""
+process adds to, and the gauges read from the tables they describe. Seven queries, whatever
+the size of the database: each is an aggregate over a small table or an index of the live rows."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -8,7 +8,8 @@ from datetime import datetime
 
 from django.db.models import Count, Max, Sum
 
-from edrops.models import Event, ProcessCheckIn, Tally
+from edrops.models import Event, ProcessCheckIn, Source, Tally
+from edrops.selectors.silence import HeartbeatState, with_heartbeat_state
 from notifications import queue
 from notifications.models import Notification
 
@@ -35,6 +36,7 @@ class Gauges:
     queue_tasks: int
     queue_oldest_seconds: float  # 0 when nothing waits
     last_check_in_seconds: dict[str, float | None]  # worker / clock; None: never seen
+    sources_silent: dict[str, bool]  # monitored sources by name: silent by their heartbeat
 
 
 def gauges(*, now: datetime) -> Gauges:
@@ -52,6 +54,9 @@ def gauges(*, now: datetime) -> Gauges:
     )
     tasks, oldest = queue.waiting(now=now)
     seen = dict(ProcessCheckIn.objects.values_list("role").annotate(Max("last_seen")).order_by())
+    monitored = with_heartbeat_state(
+        Source.objects.filter(heartbeat_interval__isnull=False), now=now
+    )
     return Gauges(
         open_events={state: open_events.get(state, 0) for state in Event.OPEN},
         notifications={state: notifications.get(state, 0) for state in NOTIFICATION_STATES},
@@ -60,5 +65,9 @@ def gauges(*, now: datetime) -> Gauges:
         last_check_in_seconds={
             role: (now - seen[role]).total_seconds() if role in seen else None
             for role in ProcessCheckIn.Role.values
+        },
+        sources_silent={
+            name: state == HeartbeatState.SILENT
+            for name, state in monitored.values_list("name", "heartbeat_state")
         },
     )
