@@ -1,5 +1,9 @@
+import os
+from pathlib import Path
+
 import pytest
 
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.stack import Databases, Stack
 from tests.fakes import FakeSlack, FakeTwilio, provider_env
 
@@ -28,3 +32,20 @@ def phones(stack):
     yield twilio, slack
     twilio.close()
     slack.close()
+
+
+@pytest.fixture
+def chromium():
+    if not Path(CHROMIUM).exists():
+        # `make test` on a laptop without Chromium says so and goes on; CI installs it and
+        # sets EDROPS_REQUIRE_BROWSER, so there a missing browser is a failure, never a skip.
+        missing = f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)"
+        if os.environ.get("EDROPS_REQUIRE_BROWSER"):
+            pytest.fail(missing)
+        pytest.skip(missing)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -4,28 +4,16 @@ responder acknowledges it with the button, and a second responder's open dashboa
 acknowledged within 5 seconds. Screenshots land in bench/out/screenshots/ (a test artifact, not
 committed); `SCREENSHOTS_DIR=docs/screenshots` refreshes the ones the README shows."""
 
-import os
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.e2e.browser import SCREENSHOTS, logged_in
 from tests.e2e.stack import MANAGE, REPO, first_shift_now, wait_for
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = REPO / os.environ.get("SCREENSHOTS_DIR", "bench/out/screenshots")
 TOKEN = "miso-e2e-token"
 
 ROSTER = {
@@ -85,35 +73,6 @@ def running(stack, tmp_path):
     stack.start("worker", "clock")
     wait_for(lambda: stack.get("/readyz").status_code == 200, timeout=20, what="ready")
     return stack
-
-
-@pytest.fixture
-def chromium():
-    if not Path(CHROMIUM).exists():
-        # `make test` on a laptop without Chromium says so and goes on; CI installs it and
-        # sets EDROPS_REQUIRE_BROWSER, so there a missing browser is a failure, never a skip.
-        missing = f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)"
-        if os.environ.get("EDROPS_REQUIRE_BROWSER"):
-            pytest.fail(missing)
-        pytest.skip(missing)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def logged_in(browser, stack, username: str, **context):
-    page = browser.new_context(timezone_id="America/Chicago", **context).new_page()
-    page.goto(stack.base_url + "/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(f"pw-{username}-1")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(stack.base_url + "/")
-    # Survives only as long as the page is not reloaded.
-    page.evaluate("window.notReloaded = true")
-    return page
 
 
 def test_a_dispatch_appears_is_acknowledged_and_the_other_screen_sees_it(running, chromium):
