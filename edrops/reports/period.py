@@ -12,7 +12,8 @@ from rosters.models import Team
 
 DEFAULT_WEEKS = 8
 FIRST_YEAR, LAST_YEAR = 1970, 2200
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,64}")
 
 
 class BadPeriod(Exception):
@@ -60,9 +61,10 @@ def period_from(params, *, max_days: int | None = None) -> Period:
     errors: dict[str, list[str]] = {}
     team = None
     if slug := params.get("team", ""):
-        team = Team.objects.filter(slug=slug).first()
+        # Checked before it reaches the database (NUL, say, is an error there, not a miss).
+        team = Team.objects.filter(slug=slug).first() if _SLUG.fullmatch(slug) else None
         if team is None:
-            errors["team"] = [f"No team with the slug {slug!r}."]
+            errors["team"] = [f"No team with the slug {slug[:64]!r}."]
     zone = team.tz if team else ZoneInfo("UTC")
     today = timezone.now().astimezone(zone).date()
     last = _day(params, "to", errors)

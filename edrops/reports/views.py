@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
@@ -140,6 +142,18 @@ class EventsCsvView(APIView):
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [LeadOrStaff]
 
+    @extend_schema(
+        operation_id="report_events_csv",
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="first day (included)"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="last day (included)"),
+            OpenApiParameter("team", OpenApiTypes.STR, description="a team's slug"),
+        ],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description=", ".join(CSV_HEADER)),
+            400: OpenApiResponse(description='{"errors": {"from": ["..."]}}'),
+        },
+    )
     def get(self, request):
         try:
             period = period_from(request.query_params)

@@ -82,6 +82,12 @@ def test_the_page_is_for_leads_and_staff_only(client, django_user_model, history
         ("from=1900-01-01", "from", "Must be a date from 1970 to 2200."),
         ("from=2026-07-10&to=2026-07-01", "to", "Must not be before from (2026-07-10)."),
         ("team=nobody", "team", "No team with the slug 'nobody'."),
+        ("team=grid%00ops", "team", "No team with the slug 'grid\\x00ops'."),
+        (
+            "from=%D9%A2%D9%A0%D9%A2%D9%A6-01-01",  # Arabic-Indic digits
+            "from",
+            "Enter a date as YYYY-MM-DD, not '٢٠٢٦-01-01'.",
+        ),
     ],
 )
 def test_a_period_that_can_t_be_read_is_a_400_that_says_why(lead, query, field, message):
