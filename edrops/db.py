@@ -44,9 +44,19 @@ class Addition:
 
 
 def add(additions: Sequence[Addition]) -> None:
-    """The additions in one statement of their own (their keys must differ)."""
+    """The additions in one statement of their own. Two with the same key are added up first:
+    one statement may not update a row twice."""
     if not additions:
         return
+    merged: dict[tuple, Addition] = {}
+    for a in additions:
+        key = tuple(getattr(a.row, name) for name in a.key)
+        if key in merged:
+            total = getattr(merged[key].row, a.amount) + getattr(a.row, a.amount)
+            setattr(merged[key].row, a.amount, total)
+        else:
+            merged[key] = a
+    additions = list(merged.values())
     model = type(additions[0].row)
     fields = _fields(model, True)
     sql = (

@@ -3,6 +3,8 @@ few rows of `Tally` added to in the caller's transaction, so every process and n
 into the same numbers and /metrics agrees whichever process answers it."""
 
 import random
+from collections import Counter
+from collections.abc import Iterable
 
 from edrops import metrics
 from edrops.db import Addition, add
@@ -32,10 +34,22 @@ def received(*, source: Source | None, integration: str, outcome: int, n: int = 
 
 
 def observation(histogram: metrics.Histogram, seconds: float) -> list[Addition]:
-    seconds = max(0.0, seconds)
+    return observations(histogram, [seconds])
+
+
+def observations(histogram: metrics.Histogram, seconds: Iterable[float]) -> list[Addition]:
+    """Any number of observations as one addition a bucket they fall in, and one to the sum."""
+    per_bucket: Counter = Counter()
+    total = 0.0
+    for value in seconds:
+        value = max(0.0, value)
+        per_bucket[histogram.le(value)] += 1
+        total += value
+    if not per_bucket:
+        return []
     return [
-        addition(f"{histogram.name}_bucket", le=histogram.le(seconds)),
-        addition(f"{histogram.name}_sum", value=seconds),
+        *(addition(f"{histogram.name}_bucket", value=n, le=le) for le, n in per_bucket.items()),
+        addition(f"{histogram.name}_sum", value=total),
     ]
 
 

@@ -200,3 +200,23 @@ def test_only_this_machine_and_staff_may_read_it(django_user_model):
     outside.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=scraper).key}")
     assert outside.get("/metrics").status_code == 200
     assert APIClient(REMOTE_ADDR="::1").get("/metrics").status_code == 200
+
+
+def test_a_storm_s_bundle_is_the_first_page_of_every_event_it_carries(team, alice, sender, clock):
+    """Twelve dispatches at once: alice's SMS limit (5 per 15 min) lets four go alone, and the
+    fifth message is a bundle carrying the other eight."""
+    team.members.add(alice)
+    for n in range(12):
+        dispatch = {**MISO, "external_id": f"STORM-{n}"}
+        assert sender.post("/api/v1/events", dispatch, format="json").status_code == 202
+
+    clock(0)
+    clock(11)  # the bundle's wait for more is over
+
+    samples = scrape()
+    assert value(samples, "edrops_pages_total", channel="sms", outcome="sent") == 5
+    assert value(samples, "edrops_first_page_seconds_count") == 12
+    assert value(samples, "edrops_first_page_seconds_bucket", le="10.0") == 4
+    assert value(samples, "edrops_first_page_seconds_bucket", le="20.0") == 12
+    assert value(samples, "edrops_first_page_seconds_sum") == pytest.approx(8 * 11)
+    assert Event.objects.filter(first_paged_at__isnull=True).count() == 0
