@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from edrops.reports.selectors import Report
+
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 52, 12, 14, 44
 MAX_LABELS = 14  # x labels shown at most; the others are left out evenly
@@ -175,3 +177,64 @@ def _svg(title: str, parts: list[str], *, height: int = HEIGHT) -> str:
         f'<svg viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(title)}" '
         f'preserveAspectRatio="xMinYMin meet">{"".join(parts)}</svg>'
     )
+
+
+def for_report(report: Report) -> list[SafeString]:
+    """The report page's four charts."""
+    weeks = report.weeks
+    labels = [f"{w.week:%b} {w.week.day}" for w in weeks]
+
+    def minutes(value: float | None) -> float | None:
+        return None if value is None else value / 60
+
+    markets = sorted(
+        {m for w in weeks for m in w.by_market}, key=lambda m: -sum(w.by_market[m] for w in weeks)
+    )
+    top, rest = markets[:5], markets[5:]
+    by_market = [Series(m, [w.by_market[m] for w in weeks], colour=n) for n, m in enumerate(top)]
+    if rest:
+        by_market.append(
+            Series("other", [sum(w.by_market[m] for m in rest) for w in weeks], colour=5)
+        )
+    people = report.load[:20]
+    return [
+        columns(
+            chart_id="chart-ack",
+            title="Time to acknowledge, by week",
+            labels=labels,
+            series=[
+                Series("median", [minutes(w.median_ack) for w in weeks], colour=0),
+                Series("p90", [minutes(w.p90_ack) for w in weeks], colour=1),
+            ],
+            unit="min",
+        ),
+        columns(
+            chart_id="chart-respond-by",
+            title="Respond-by met and missed, by week",
+            labels=labels,
+            series=[
+                Series("met", [w.met for w in weeks], colour=2),
+                Series("missed", [w.missed for w in weeks], colour=3),
+            ],
+            unit="events",
+            stacked=True,
+        ),
+        columns(
+            chart_id="chart-markets",
+            title="Events by market and program, by week",
+            labels=labels,
+            series=by_market,
+            unit="events",
+            stacked=True,
+        ),
+        rows(
+            chart_id="chart-load",
+            title="Pages per person (on-call load)",
+            labels=[load.handle for load in people],
+            series=[
+                Series("day", [p.pages - p.at_night for p in people], colour=0),
+                Series("night (22:00-07:00 theirs)", [p.at_night for p in people], colour=4),
+            ],
+            unit="pages",
+        ),
+    ]

@@ -57,7 +57,7 @@ def reports(request):
         "report": report,
         "period": period,
         "zone": period.zone,
-        "charts": _charts(report),
+        "charts": charts.for_report(report),
         "form": {
             "from": period.first_day.isoformat(),
             "to": period.last_day.isoformat(),
@@ -65,68 +65,6 @@ def reports(request):
         },
     }
     return render(request, "reports/index.html", context)
-
-
-def _charts(report: selectors.Report) -> list:
-    weeks = report.weeks
-    labels = [f"{w.week:%b} {w.week.day}" for w in weeks]
-
-    def minutes(value: float | None) -> float | None:
-        return None if value is None else value / 60
-
-    markets = sorted(
-        {m for w in weeks for m in w.by_market}, key=lambda m: -sum(w.by_market[m] for w in weeks)
-    )
-    top, rest = markets[:5], markets[5:]
-    by_market = [
-        charts.Series(m, [w.by_market[m] for w in weeks], colour=n) for n, m in enumerate(top)
-    ]
-    if rest:
-        by_market.append(
-            charts.Series("other", [sum(w.by_market[m] for m in rest) for w in weeks], colour=5)
-        )
-    people = report.load[:20]
-    return [
-        charts.columns(
-            chart_id="chart-ack",
-            title="Time to acknowledge, by week",
-            labels=labels,
-            series=[
-                charts.Series("median", [minutes(w.median_ack) for w in weeks], colour=0),
-                charts.Series("p90", [minutes(w.p90_ack) for w in weeks], colour=1),
-            ],
-            unit="min",
-        ),
-        charts.columns(
-            chart_id="chart-respond-by",
-            title="Respond-by met and missed, by week",
-            labels=labels,
-            series=[
-                charts.Series("met", [w.met for w in weeks], colour=2),
-                charts.Series("missed", [w.missed for w in weeks], colour=3),
-            ],
-            unit="events",
-            stacked=True,
-        ),
-        charts.columns(
-            chart_id="chart-markets",
-            title="Events by market and program, by week",
-            labels=labels,
-            series=by_market,
-            unit="events",
-            stacked=True,
-        ),
-        charts.rows(
-            chart_id="chart-load",
-            title="Pages per person (on-call load)",
-            labels=[load.handle for load in people],
-            series=[
-                charts.Series("day", [p.pages - p.at_night for p in people], colour=0),
-                charts.Series("night (22:00-07:00 theirs)", [p.at_night for p in people], colour=4),
-            ],
-            unit="pages",
-        ),
-    ]
 
 
 class LeadOrStaff(BasePermission):
