@@ -73,18 +73,15 @@ def acknowledge(
             stop_paging(
                 event=event, message=f"acknowledged by {name} via {via}", tell=True, actor=by, at=at
             )
-    if won:
-        logger.info(
-            "event %s acknowledged by %s via %s",
-            event.pk,
-            name,
-            via,
-            extra={"event_id": str(event.pk)},
-        )
-    event.refresh_from_db()
-    if won:
-        return AckResult(event=event, changed=True, message=f"acknowledged by {name} via {via}")
-    return AckResult(event=event, changed=False, message=_already(event))
+    if not won:
+        event.refresh_from_db()  # who was first
+        return AckResult(event=event, changed=False, message=_already(event))
+    # No second read: stop_paging keeps the instance as it leaves the row ("ack all" of a
+    # thousand events must fit in one task's Q_TIMEOUT).
+    logger.info(
+        "event %s acknowledged by %s via %s", event.pk, name, via, extra={"event_id": str(event.pk)}
+    )
+    return AckResult(event=event, changed=True, message=f"acknowledged by {name} via {via}")
 
 
 def resolve(

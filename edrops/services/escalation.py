@@ -366,6 +366,7 @@ def stop_paging(
     reply handler)."""
     reference = str(event.pk)
     Event.objects.filter(pk=event.pk).update(next_step_at=None, step_queued_at=None)
+    event.next_step_at = event.step_queued_at = None  # the instance as the row now is
     notifications.cancel_pending(reference=reference, reason=message)
     local = at.astimezone(event.team.tz)
     notifications.update_slack_messages(
