@@ -11,7 +11,11 @@ class EdropsConfig(AppConfig):
         from edrops.audit import actors, registry
         from edrops.models import Source
         from edrops.selectors.sources import forget_sources
+        from edrops.services.pages import page_logged
+        from notifications.signals import state_logged
         from rosters.models import EscalationPolicy, Team
+
+        state_logged.connect(page_logged, dispatch_uid="edrops-page-logged")
 
         # What source_for_token caches: the source, its team, the team's policy.
         for model in (Source, Team, EscalationPolicy):

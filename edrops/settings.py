@@ -342,13 +342,19 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# --- Logs: stderr, plain lines or (LOG_FORMAT=json) one JSON object a line -------------------
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'plain' or 'json', not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s"}
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s"},
+        "json": {"()": "edrops.logs.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"routine_to_debug": {"()": "edrops.logs.RoutineToDebug"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -356,5 +362,7 @@ LOGGING = {
         "twilio.http_client": {"level": "WARNING"},
         # Every successful login and cleanup at INFO; failures and lockouts are WARNINGs.
         "axes": {"level": "WARNING"},
+        # A line for every task queued, taken and done, the worker check-in every 5 s among them.
+        "django-q": {"filters": ["routine_to_debug"]},
     },
 }

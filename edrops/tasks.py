@@ -1,11 +1,15 @@
 """django-q2 task entry points: thin, they call services."""
 
+import logging
+
 from django.utils import timezone
 
 from edrops import services
 from edrops.models import ProcessCheckIn
 from edrops.services import escalation, replies, unreachable
 from notifications.queue import riding_out_outages
+
+log = logging.getLogger(__name__)
 
 
 def worker_check_in() -> None:
@@ -22,6 +26,14 @@ def run_escalation_step(event_id: str, step_index: int = 0, pass_index: int = 0)
             event_id=event_id, step_index=step_index, pass_index=pass_index, now=timezone.now()
         ),
         what=f"escalation step {step_index + 1} of {event_id}",
+    )
+    # django-q2's own line for each task is DEBUG (edrops/logs.py); this one says what it did.
+    log.log(
+        logging.INFO if outcome.ran else logging.DEBUG,
+        "event %s: %s",
+        event_id,
+        outcome.detail,
+        extra={"event_id": event_id},
     )
     return outcome.detail
 

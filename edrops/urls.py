@@ -4,10 +4,12 @@ from django.urls import include, path
 
 from edrops import views
 from edrops.api.docs import SchemaView, SwaggerView
+from edrops.exposition import MetricsView
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", MetricsView.as_view(), name="metrics"),
     path("admin/", admin.site.urls),
     path(
         "accounts/login/",
@@ -23,4 +25,5 @@ urlpatterns = [
     path("", include("edrops.dashboard.urls")),
     path("", include("edrops.profile.urls")),
     path("", include("edrops.audit.urls")),
+    path("", include("edrops.reports.urls")),
 ]

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections, transaction
-from django.db.models import Case, Min, QuerySet, When
+from django.db.models import Case, Count, Min, QuerySet, When
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.brokers.orm import ORM
@@ -115,6 +115,19 @@ def _claim(due: QuerySet, row: tuple, *, stamp: dict[str, Any], then: Callable) 
         return 0  # another clock took it between our read and our write
     then(row)
     return 1
+
+
+def waiting(*, now: datetime) -> tuple[int, datetime | None]:
+    """How many tasks wait for a worker, and since when the oldest has (None: none waits, or
+    the broker can't say): for /metrics. A task a worker has taken is not waiting."""
+    if not Conf.ORM:
+        return get_broker().queue_size(), None
+    row = (
+        OrmQ.objects.using(Conf.ORM)
+        .filter(key__in=_keys(), lock__lte=now)
+        .aggregate(tasks=Count("*"), oldest=Min("lock"))
+    )
+    return row["tasks"], row["oldest"]
 
 
 def fast_lane() -> dict:

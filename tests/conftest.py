@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from edrops.selectors.sources import forget_sources
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(autouse=True)
@@ -13,16 +14,6 @@ def _no_source_cached_across_tests():
     forget_sources()
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture

@@ -141,6 +141,11 @@ class CountsUnauthenticated:
     def is_ingest(self, request) -> bool:
         return True
 
+    def unauthenticated_integration(self) -> str | None:
+        """The integration whose events this endpoint receives (None: not events, such as
+        heartbeats): an unknown sender's request counts in edrops_events_received_total too."""
+        return None
+
     def handle_exception(self, exc):
         refused = (
             exceptions.NotAuthenticated
@@ -149,12 +154,13 @@ class CountsUnauthenticated:
             | LockedOut
         )
         if isinstance(exc, refused) and self.is_ingest(self.request):
-            unauthenticated(self.request)
+            services.count_unauthenticated(
+                endpoint=self.request.path,
+                remote_addr=client_address(self.request),
+                integration=self.unauthenticated_integration(),
+                outcome=400 if isinstance(exc, CredentialNotFound) else 401,
+            )
         return super().handle_exception(exc)
-
-
-def unauthenticated(request) -> None:
-    services.count_unauthenticated(endpoint=request.path, remote_addr=client_address(request))
 
 
 class SourceRateThrottle(BaseThrottle):

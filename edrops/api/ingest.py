@@ -68,6 +68,7 @@ class IngestView(CountsUnauthenticated, APIView):
         return [] if self.adapter.limit_each_event else super().get_throttles()
 
     def throttled(self, request, wait, cost: int = 1):
+        self.count(request, outcome=429, n=cost)
         detail = f"Over this source's limit of {request.auth.rate_limit} events a minute."
         if cost > 1:
             detail = f"{detail[:-1]}: this request carries {cost} of them."
@@ -86,6 +87,7 @@ class IngestView(CountsUnauthenticated, APIView):
             services.act_as_sender(
                 source=source, external_id=message.external_id, action=message.action, at=now
             )
+            self.count(request, outcome=202)
             return self.adapter.accepted(message=message, results=[])
         try:
             results = services.ingest_all(source=source, inputs=message, now=now)
@@ -108,6 +110,7 @@ class IngestView(CountsUnauthenticated, APIView):
         """400 in the format's words, after keeping the message for a human."""
         errors = self.adapter.errors(invalid)
         self.keep(request, errors)
+        self.count(request, outcome=400)
         return self.adapter.rejection(errors)
 
     def refused(self, request, refused: permissions.MayNotPage) -> Response:
@@ -115,6 +118,7 @@ class IngestView(CountsUnauthenticated, APIView):
         like a bad message (a leaked token trying teams is for a human to see)."""
         answer = {"detail": refused.detail}
         self.keep(request, answer)
+        self.count(request, outcome=403)
         return Response(answer, status=status.HTTP_403_FORBIDDEN)
 
     def keep(self, request, errors) -> None:
@@ -126,6 +130,16 @@ class IngestView(CountsUnauthenticated, APIView):
             errors=errors,
             now=timezone.now(),
         )
+
+    def count(self, request, *, outcome: int, n: int = 1) -> None:
+        """For /metrics: what this request came to, when ingest did not count it itself (it
+        counts each event it accepts, 202 or 200)."""
+        services.count_received(
+            source=request.auth, integration=self.adapter.integration, outcome=outcome, n=n
+        )
+
+    def unauthenticated_integration(self) -> str | None:
+        return self.adapter.integration
 
 
 def events_in(message: Message) -> int:

@@ -9,6 +9,18 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.dashboard, name="index"),
     path("events/<uuid:event_id>", views.event_page, name="event"),
+    path(
+        "events/<uuid:event_id>/timeline.json",
+        views.event_timeline,
+        {"fmt": "json"},
+        name="timeline-json",
+    ),
+    path(
+        "events/<uuid:event_id>/timeline.csv",
+        views.event_timeline,
+        {"fmt": "csv"},
+        name="timeline-csv",
+    ),
     path("events/<uuid:event_id>/acknowledge", views.acknowledge, name="acknowledge"),
     path("events/<uuid:event_id>/resolve", views.resolve, name="resolve"),
     path("events/<uuid:event_id>/notes", views.note, name="note"),

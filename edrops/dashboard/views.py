@@ -3,6 +3,7 @@ fragment. Thin: reads come from selectors, acknowledge/resolve/notes from the on
 who may read and act is edrops/permissions.py's (an event one may not read is a 404, an action
 one may not take a 403 page, and its buttons are not shown)."""
 
+import dataclasses
 from datetime import timedelta
 from functools import wraps
 from urllib.parse import unquote
@@ -11,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required as django_login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,11 +21,15 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from edrops import permissions, services
 from edrops import selectors as event_selectors
+from edrops.csv_export import cell, csv_response
 from edrops.dashboard import selectors
 from edrops.models import Event
 from edrops.selectors.processes import system_health
 from rosters.models import Team
 from rosters.selectors import on_call_and_next
+
+# API.md §4's timeline entry, as CSV columns.
+TIMELINE_COLUMNS = ["at", "kind", "person", "channel", "detail"]
 
 
 def login_required(view):
@@ -177,6 +182,37 @@ def event_page(request, event_id):
             "health": system_health(now=now),
         },
     )
+
+
+@login_required
+@require_GET
+def event_timeline(request, event_id, fmt: str):
+    """The event's timeline to keep (`.json`, `.csv`): what the page shows, times in the team's
+    zone with their offset."""
+    event = _event_or_404(event_id)
+    items = event_selectors.timeline(event=event)
+    zone = event.team.tz
+    if fmt == "csv":
+        rows = ([cell(v, zone=zone) for v in dataclasses.astuple(item)] for item in items)
+        return csv_response(
+            filename=f"edrops-event-{event.pk}-timeline.csv", header=TIMELINE_COLUMNS, rows=rows
+        )
+    body = {
+        "id": str(event.pk),
+        "external_id": event.external_id,
+        "summary": event.summary,
+        "team": event.team.slug,
+        "source": event.source.name,
+        "timeline": [
+            {**dataclasses.asdict(item), "at": item.at.astimezone(zone).isoformat()}
+            for item in items
+        ],
+    }
+    response = JsonResponse(body, json_dumps_params={"indent": 1})
+    response["Content-Disposition"] = (
+        f'attachment; filename="edrops-event-{event.pk}-timeline.json"'
+    )
+    return response
 
 
 @login_required

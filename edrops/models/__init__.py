@@ -8,6 +8,7 @@ from edrops.models.events import (
     TimelineEntry,
 )
 from edrops.models.lockouts import ApiAuthFailures
+from edrops.models.metrics import Tally
 from edrops.models.processes import ProcessCheckIn
 from edrops.models.sources import RateLimitState, Severity, Source
 
@@ -23,5 +24,6 @@ __all__ = [
     "SenderStatus",
     "Severity",
     "Source",
+    "Tally",
     "TimelineEntry",
 ]

@@ -72,6 +72,9 @@ class Event(models.Model):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
+    # The first page about it that reached a provider (the reports' "first page", /metrics'
+    # edrops_first_page_seconds); set once, by a compare-and-set (services/observations.py).
+    first_paged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False

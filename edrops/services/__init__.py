@@ -45,6 +45,7 @@ from edrops.services.roster_file import (
 from edrops.services.silence import Life, rearm, record_life
 from edrops.services.silence_alarms import raise_silence_alarms
 from edrops.services.sources import rotate_token, upsert_source
+from edrops.services.tallies import count_received
 from edrops.services.timeline import append_timeline
 from rosters.columns import Unstorable
 
@@ -68,6 +69,7 @@ __all__ = [
     "check_may_act",
     "check_roster_file",
     "check_roster_sources",
+    "count_received",
     "count_unauthenticated",
     "create_api_token",
     "default_respond_by",

@@ -3,6 +3,7 @@
 whether the actor may (Refused if not: nothing changes). The first acknowledgement wins by a
 conditional UPDATE; later ones are told who was first."""
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -10,14 +11,16 @@ from typing import Literal
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from edrops import permissions
+from edrops import metrics, permissions
 from edrops.models import Event, Source, TimelineEntry
+from edrops.services import tallies
 from edrops.services.escalation import stop_paging
 from edrops.services.timeline import append_timeline
 from rosters.models import Person
 
 # A note is one timeline entry (1,024 characters): the note, and who wrote it.
 NOTE_MAX = 800
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -95,13 +98,19 @@ def acknowledge(
                 detail=f"acknowledged by {name} via {via}",
             )
             event.refresh_from_db()
+            tallies.observe(metrics.ACKNOWLEDGE, seconds=(at - event.created_at).total_seconds())
             stop_paging(
                 event=event, message=f"acknowledged by {name} via {via}", tell=True, actor=by, at=at
             )
-    event.refresh_from_db()
-    if won:
-        return AckResult(event=event, changed=True, message=f"acknowledged by {name} via {via}")
-    return AckResult(event=event, changed=False, message=_already(event))
+    if not won:
+        event.refresh_from_db()  # who was first
+        return AckResult(event=event, changed=False, message=_already(event))
+    # No second read: stop_paging keeps the instance as it leaves the row ("ack all" of a
+    # thousand events must fit in one task's Q_TIMEOUT).
+    logger.info(
+        "event %s acknowledged by %s via %s", event.pk, name, via, extra={"event_id": str(event.pk)}
+    )
+    return AckResult(event=event, changed=True, message=f"acknowledged by {name} via {via}")
 
 
 def resolve(

@@ -31,7 +31,9 @@ from django_q.conf import Conf
 from django_q.models import OrmQ
 from django_q.tasks import async_task
 
+from edrops import metrics
 from edrops.models import Event, Severity, TimelineEntry
+from edrops.services import tallies
 from edrops.services.timeline import append_timeline
 from notifications import queue, rendering
 from notifications import services as notifications
@@ -141,6 +143,9 @@ def run_step(*, event_id: str, step_index: int, pass_index: int, now: datetime) 
         # The snapshot is taken when paging begins, under this lock, not on arrival: ingest
         # stays a few inserts, and a policy fixed while the event waited for a worker applies.
         event.policy = escalation_policy(team=event.team)
+    # Late by how long the task waited for a worker (the first step: since the event arrived).
+    due = event.next_step_at or event.created_at
+    tallies.observe(metrics.STEP_LATENESS, seconds=(now - due).total_seconds())
     steps = event.policy.get("steps") or []
     if not steps:
         return _exhaust(event, now, "the team has no escalation steps")
@@ -363,6 +368,7 @@ def stop_paging(
     reply handler)."""
     reference = str(event.pk)
     Event.objects.filter(pk=event.pk).update(next_step_at=None, step_queued_at=None)
+    event.next_step_at = event.step_queued_at = None  # the instance as the row now is
     notifications.cancel_pending(reference=reference, reason=message)
     local = at.astimezone(event.team.tz)
     notifications.update_slack_messages(

@@ -7,7 +7,9 @@ from typing import Any
 from django.conf import settings
 
 from edrops import metrics
+from edrops.db import add
 from edrops.models import OUR_ID_PREFIX, Event, Integration, RejectedMessage, Severity, Source
+from edrops.services import tallies
 from edrops.services.ingest import EventInput, ingest
 
 logger = logging.getLogger(__name__)
@@ -50,11 +52,17 @@ def reject(
     return rejected
 
 
-def count_unauthenticated(*, endpoint: str, remote_addr: str) -> None:
+def count_unauthenticated(
+    *, endpoint: str, remote_addr: str, integration: str | None = None, outcome: int = 401
+) -> None:
     """A body from a sender we don't know (no token, an unknown one, no routing_key) is not
     kept: anyone could fill the disk with them. One log line, without the body, and a counter
-    say that it happened."""
-    metrics.INGEST_UNAUTHENTICATED.labels(endpoint=endpoint).inc()
+    say that it happened (two, when the endpoint receives events of an `integration`: it is
+    also an event received from nobody we know, answered `outcome`)."""
+    counted = [tallies.addition(metrics.INGEST_UNAUTHENTICATED, endpoint=endpoint[:255])]
+    if integration is not None:
+        counted.append(tallies.received(source=None, integration=integration, outcome=outcome))
+    add(counted)
     logger.warning("unauthenticated request to %s from %s; body not kept", endpoint, remote_addr)
 
 

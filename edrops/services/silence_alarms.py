@@ -6,7 +6,9 @@ so a silent feed pages like any dispatch.
 import logging
 from datetime import datetime
 
+from edrops import metrics
 from edrops.models import OUR_ID_PREFIX, Event, Integration, Source
+from edrops.services import tallies
 from edrops.services.ingest import EventInput, ingest
 from edrops.services.silence import deadline_from
 from notifications import queue
@@ -78,6 +80,7 @@ def _raise_alarm(*, source_id: int, deadline: datetime, now: datetime) -> Event:
         ),
         now=now,
     )
+    tallies.observe(metrics.HEARTBEAT_LATENESS, seconds=(now - deadline).total_seconds())
     logger.warning("%s (deadline %s, %s late)", summary, deadline, now - deadline)
     Source.objects.filter(pk=source.pk).update(heartbeat_alarm=result.event)
     return result.event

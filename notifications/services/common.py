@@ -10,6 +10,7 @@ from django_q.tasks import async_task
 from notifications import queue
 from notifications.models import Notification, NotificationLog
 from notifications.selectors import unreached
+from notifications.signals import state_logged
 
 DELIVER_TASK = "notifications.tasks.deliver"
 
@@ -19,6 +20,7 @@ logger = logging.getLogger("notifications.delivery")
 def log(notification: Notification | int, state: str, detail: str, *, at: datetime) -> None:
     pk = notification if isinstance(notification, int) else notification.pk
     NotificationLog.objects.create(notification_id=pk, state=state, detail=detail, at=at)
+    state_logged.send(Notification, notification=notification, state=state, at=at)
 
 
 def enqueue_delivery(notification_id: int) -> None:

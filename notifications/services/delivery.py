@@ -176,6 +176,18 @@ def _record_sent(notification: Notification, sent: Sent) -> str:
     )
     where = sent.detail or f"{notification.channel} {sent.provider_id}"
     log(notification, State.SENT, where, at=now)
+    if notification.kind != Kind.STATUS:
+        # One line a page, naming what it is about, for whoever reads the logs after a night.
+        about = notification.references
+        logger.info(
+            "%s #%s sent to %s by %s about %s",
+            notification.kind,
+            notification.pk,
+            notification.addressee,
+            "outbox" if notification.via_outbox else notification.channel,
+            ", ".join(about),
+            extra={"event_id": about[0]} if len(about) == 1 else {"event_ids": about},
+        )
     if notification.kind == Kind.BUNDLE:
         for pk in notification.content["notifications"]:
             log(pk, State.SUPPRESSED, f"sent in bundle #{notification.pk}", at=now)

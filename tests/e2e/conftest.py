@@ -1,3 +1,4 @@
+
 import pytest
 
 from tests.e2e.stack import Databases, Stack
@@ -28,3 +29,4 @@ def phones(stack):
     yield twilio, slack
     twilio.close()
     slack.close()
+

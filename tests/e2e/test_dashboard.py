@@ -4,17 +4,16 @@ responder acknowledges it with the button, and a second responder's open dashboa
 acknowledged within 5 seconds. Screenshots land in bench/out/screenshots/ (a test artifact, not
 committed); `SCREENSHOTS_DIR=docs/screenshots` refreshes the ones the README shows."""
 
-import os
 import subprocess
 
 import pytest
 import yaml
 
+from tests.e2e.browser import SCREENSHOTS, logged_in
 from tests.e2e.stack import MANAGE, REPO, first_shift_now, wait_for
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = REPO / os.environ.get("SCREENSHOTS_DIR", "bench/out/screenshots")
 TOKEN = "miso-e2e-token"
 
 ROSTER = {
@@ -79,18 +78,6 @@ def running(stack, tmp_path):
     stack.start("worker", "clock")
     wait_for(lambda: stack.get("/readyz").status_code == 200, timeout=20, what="ready")
     return stack
-
-
-def logged_in(browser, stack, username: str, **context):
-    page = browser.new_context(timezone_id="America/Chicago", **context).new_page()
-    page.goto(stack.base_url + "/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(f"pw-{username}-1")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(stack.base_url + "/")
-    # Survives only as long as the page is not reloaded.
-    page.evaluate("window.notReloaded = true")
-    return page
 
 
 def test_a_dispatch_appears_is_acknowledged_and_the_other_screen_sees_it(running, chromium):

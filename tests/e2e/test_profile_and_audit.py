@@ -5,7 +5,8 @@ who made them, on /audit and in its CSV."""
 
 import pytest
 
-from tests.e2e.test_dashboard import SCREENSHOTS, chromium, logged_in, manage  # noqa: F401
+from tests.e2e.browser import SCREENSHOTS, logged_in
+from tests.e2e.test_dashboard import manage
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +29,7 @@ def demo(stack):
     return stack
 
 
-def test_a_responder_edits_their_profile_and_a_lead_reads_who_changed_it(demo, chromium):  # noqa: F811
+def test_a_responder_edits_their_profile_and_a_lead_reads_who_changed_it(demo, chromium):
     from playwright.sync_api import expect
 
     alice = logged_in(chromium, demo, "alice")

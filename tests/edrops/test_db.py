@@ -4,16 +4,17 @@ import uuid
 
 import pytest
 import time_machine
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Model
 from django.db.models.signals import post_save, pre_save
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
-from edrops.db import insert_unless_exists
-from edrops.models import Event, EventRevision, TimelineEntry
-from edrops.services import escalation
+from edrops.db import add, insert_unless_exists
+from edrops.models import Event, EventRevision, Tally, TimelineEntry
+from edrops.services import escalation, tallies
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +135,38 @@ def test_the_hand_built_task_row_is_the_one_django_q2_builds(source):
     assert mine == real
     assert ours.key == theirs.key
     assert ours.lock == event.created_at, "waiting in the queue from the moment of the insert"
+
+
+# --- Counters ride along ---------------------------------------------------------------------
+
+
+def received_count() -> float:
+    return sum(
+        Tally.objects.filter(metric="edrops_events_received").values_list("value", flat=True)
+    )
+
+
+def test_a_counter_is_added_to_only_when_the_row_went_in_and_in_the_same_statement(source):
+    event, rows = new_event(source, "SI-COUNT")
+    count = [tallies.received(source=source, integration="native", outcome=202)]
+
+    with CaptureQueriesContext(connection) as statements:
+        assert insert_unless_exists(
+            row=event, unique=("source", "external_id"), with_rows=rows, and_add=count
+        )
+    again, rows = new_event(source, "SI-COUNT")
+    assert not insert_unless_exists(
+        row=again, unique=("source", "external_id"), with_rows=rows, and_add=count
+    )
+
+    assert received_count() == 1
+    if connection.vendor == "postgresql":
+        assert len(statements) == 1
+
+
+def test_additions_to_one_series_add_up_across_its_shards(source):
+    for _ in range(3 * Tally.SHARDS):
+        add([tallies.received(source=source, integration="native", outcome=202, n=2)])
+
+    assert received_count() == 6 * Tally.SHARDS
+    assert Tally.objects.count() <= Tally.SHARDS

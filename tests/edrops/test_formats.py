@@ -9,13 +9,13 @@ import time_machine
 from django.urls import include, path
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
-from prometheus_client import REGISTRY
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.test import APIClient
 
 from edrops.api.adapters.base import Adapter, InvalidInput
 from edrops.api.ingest import IngestView
+from edrops.exposition import REGISTRY
 from edrops.models import Event, RejectedMessage
 from edrops.services import EventInput, IngestResult
 from tests.edrops.conftest import example

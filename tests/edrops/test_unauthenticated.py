@@ -1,12 +1,13 @@
 """A body from a sender we don't know is never kept (anyone could fill the disk with them):
-it is answered, counted for /metrics and logged in one line without the body."""
+it is answered, counted for /metrics (in the database, so every process counts into the same
+figure) and logged in one line without the body."""
 
 import logging
 
 import pytest
-from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 
+from edrops.exposition import REGISTRY
 from edrops.models import Event, RejectedMessage
 from tests.edrops.conftest import example
 

@@ -114,6 +114,7 @@ class AlertmanagerAdapter(Adapter):
     counts against the source's rate limit, so the limit is taken once they are counted."""
 
     limit_each_event = True
+    integration = Integration.ALERTMANAGER
     operation_id = "alertmanager_webhook"
     request_serializer = AlertmanagerIn
     responses = schema.ALERTMANAGER_RESPONSES

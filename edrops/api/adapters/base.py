@@ -11,6 +11,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from edrops.api.authentication import SourceAuthentication, SourceTokenAuthentication
+from edrops.models import Integration
 from edrops.services import EventInput, IngestResult
 
 
@@ -41,6 +42,8 @@ class Adapter:
     source token and answers errors as `{"errors": {field: [...]}}` (API.md §4)."""
 
     authentication_classes: ClassVar[list[type[SourceAuthentication]]] = [SourceTokenAuthentication]
+    # Its events' `integration` (as EventInput's): /metrics counts what it receives by it.
+    integration: ClassVar[str] = Integration.NATIVE
     # False: a request is one event against the source's rate limit, taken before the body is
     # read. True: each event in it is, taken once they are counted (a rejected body is one).
     limit_each_event: ClassVar[bool] = False

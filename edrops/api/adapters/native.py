@@ -77,6 +77,7 @@ def native_event(*, body: dict[str, Any]) -> EventInput:
 class NativeAdapter(Adapter):
     """A source reports an event (native format)."""
 
+    integration = Integration.NATIVE
     operation_id = "report_event"
     request_serializer = NativeEventIn
     responses = schema.INGEST_RESPONSES

@@ -181,6 +181,7 @@ class PagerDutyAdapter(Adapter):
     so the body is read before authentication and the rate limit."""
 
     authentication_classes = [RoutingKeyAuthentication]
+    integration = Integration.PAGERDUTY
     operation_id = "pagerduty_enqueue"
     request_serializer = PagerDutyEventIn
     responses = schema.PAGERDUTY_RESPONSES
