@@ -189,7 +189,7 @@ def event_page(request, event_id):
 def event_timeline(request, event_id, fmt: str):
     """The event's timeline to keep (`.json`, `.csv`): what the page shows, times in the team's
     zone with their offset."""
-    event = _event_or_404(event_id)
+    event = _event_or_404(request, event_id)
     items = event_selectors.timeline(event=event)
     zone = event.team.tz
     if fmt == "csv":

@@ -36,7 +36,7 @@ def first_pages_from_notifications(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('edrops', '0009_rejected_received_at'),
+        ('edrops', '0012_permissions'),
         ('notifications', '0003_answered_pages'),
     ]
 

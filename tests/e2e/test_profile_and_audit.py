@@ -11,13 +11,13 @@ from tests.e2e.test_dashboard import manage
 pytestmark = pytest.mark.e2e
 
 SETUP = """
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from rosters.models import Person
 alice = Person.objects.get(handle="alice")
 alice.user = User.objects.create_user("alice", password="pw-alice-1")
 alice.save()
 lead = User.objects.create_user("lena", password="pw-lena-1")
-lead.groups.add(Group.objects.create(name="Leads"))
+Person.objects.create(handle="lena", name="Lena Ops", user=lead, role="lead")
 """
 
 

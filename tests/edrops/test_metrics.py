@@ -10,13 +10,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from edrops import services
 from edrops.clock import tick
 from edrops.models import Event, ProcessCheckIn
 from tests.edrops.conftest import MISO, NOON
+from tests.factories import person_token
 from tests.promtool import promtool
 
 pytestmark = pytest.mark.django_db
@@ -193,11 +193,11 @@ def test_only_this_machine_and_staff_may_read_it(django_user_model):
     assert outside.get("/metrics").status_code == 401
 
     responder = django_user_model.objects.create_user("bob", password="pw-bob-1")
-    outside.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=responder).key}")
+    outside.credentials(HTTP_AUTHORIZATION=f"Token {person_token(responder)}")
     assert outside.get("/metrics").status_code == 403
 
     scraper = django_user_model.objects.create_user("prometheus", is_staff=True)
-    outside.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=scraper).key}")
+    outside.credentials(HTTP_AUTHORIZATION=f"Token {person_token(scraper)}")
     assert outside.get("/metrics").status_code == 200
     assert APIClient(REMOTE_ADDR="::1").get("/metrics").status_code == 200
 

@@ -7,14 +7,13 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.auth.models import Group
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from edrops.models import Event
 from edrops.reports.selectors import respond_by_met
 from notifications.models import Notification
 from rosters.models import Person, Team
+from tests.factories import PersonFactory, person_token
 from tests.history import make_history
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +28,7 @@ HEADER = (
 @pytest.fixture
 def lead(django_user_model, client):
     user = django_user_model.objects.create_user("lena", password="pw-lena-1")
-    user.groups.add(Group.objects.get_or_create(name="Leads")[0])
+    PersonFactory(handle="lena", user=user, role="lead")
     client.force_login(user)
     return client
 
@@ -142,7 +141,7 @@ def test_a_scraper_with_a_staff_token_downloads_it_and_a_summary_is_never_a_form
 ):
     staff = django_user_model.objects.create_user("exporter", is_staff=True)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=staff).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {person_token(staff)}")
     now = datetime.now(UTC)
     Event.objects.create(
         source=source,
