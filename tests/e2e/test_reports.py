@@ -37,10 +37,10 @@ def history(stack):
     events = shell(
         stack,
         "from tests.history import make_history; "
-        "from django.contrib.auth.models import Group; "
         "from django.contrib.auth import get_user_model; "
+        "from rosters.models import Person; "
         "lead = get_user_model().objects.create_user('lena', password='pw-lena-1'); "
-        "lead.groups.add(Group.objects.create(name='Leads')); "
+        "Person.objects.create(handle='lena', name='Lena Ops', user=lead, role='lead'); "
         "print(len(make_history(weeks=4).events))",
     )
     return int(events.splitlines()[-1])  # after the shell's own line about its imports
