@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 
 from edrops.models import Event, Source
 from notifications import selectors as notifications
@@ -87,7 +87,7 @@ def may_act(*, actor: Actor, event: Event, slack_channel: str = "") -> bool:
     person = actor.person
     if person is None:
         return False
-    if person.teams.filter(pk=event.team_id).exists():
+    if event.team_id in _team_ids(person):
         return True
     if event.paged_people.filter(pk=person.pk).exists():
         return True
@@ -141,6 +141,13 @@ def visible(*, actor: Actor, events: QuerySet[Event]) -> QuerySet[Event]:
 
 def may_read(*, actor: Actor, event: Event) -> bool:
     return settings.EDROPS_READ_ALL_TEAMS or may_act(actor=actor, event=event)
+
+
+def _team_ids(person: Person) -> set[int]:
+    """The person's teams, read once per Person instance (Django's prefetch cache): "ack all"
+    asks about each of a thousand events for the same person."""
+    prefetch_related_objects([person], "teams")
+    return {team.pk for team in person.teams.all()}
 
 
 def _theirs(person: Person) -> Q:
