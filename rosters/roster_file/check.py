@@ -6,6 +6,7 @@ already in the database may be named without being in the file: they are looked 
 """
 
 import re
+from collections.abc import Callable
 from datetime import time, timedelta
 from typing import Any
 
@@ -93,17 +94,9 @@ def check_roster(data: Any) -> RosterPlan:
         .values_list("handle", flat=True)
     )
 
-    seen: dict[str, str] = {}
-    for i, raw in enumerate(people):
-        path = f"people[{i}]"
-        person = _check_person(c, raw, path)
-        if person is None:
-            continue
-        if person.handle in seen:
-            c.error(f"{path}.handle", f"{person.handle} is already in {seen[person.handle]}")
-            continue
-        seen[person.handle] = path
-        plan.people.append(person)
+    seen = _unique(
+        c, people, "people", lambda raw, path: _check_person(c, raw, path), "handle", plan.people
+    )
     _check_logins(c, plan.people, seen)
 
     existing_teams = {
@@ -116,21 +109,45 @@ def check_roster(data: Any) -> RosterPlan:
             ]
         ).prefetch_related("rotations")
     }
-    slugs: dict[str, str] = {}
-    for i, raw in enumerate(teams):
-        path = f"teams[{i}]"
-        team = check_team(c, raw, path, known=known, reachable=reachable, existing=existing_teams)
-        if team is None:
-            continue
-        if team.slug in slugs:
-            c.error(f"{path}.slug", f"{team.slug} is already in {slugs[team.slug]}")
-            continue
-        slugs[team.slug] = path
-        plan.teams.append(team)
+    _unique(
+        c,
+        teams,
+        "teams",
+        lambda raw, path: check_team(
+            c, raw, path, known=known, reachable=reachable, existing=existing_teams
+        ),
+        "slug",
+        plan.teams,
+    )
     plan.warnings = c.warnings
     if c.errors:
         raise RosterFileError(c.errors)
     return plan
+
+
+def _unique(
+    c: Checker,
+    raws: list,
+    kind: str,
+    check: Callable[[dict, str], Any],
+    key: str,
+    into: list,
+) -> dict[str, str]:
+    """Check each entry of a list (`people`, `teams`) into `into`, refusing a second entry with
+    the same `key`; returns where each key was found (key -> path)."""
+    found: dict[str, str] = {}
+    for i, raw in enumerate(raws):
+        path = f"{kind}[{i}]"
+        checked = check(raw, path)
+        if checked is None:
+            continue
+        value = getattr(checked, key)
+        if value in found:
+            c.error(f"{path}.{key}", f"{value} is already in {found[value]}")
+            continue
+        found[value] = path
+        into.append(checked)
+    return found
 
 
 def _check_person(c: Checker, raw: dict, path: str) -> PersonPlan | None:
