@@ -177,10 +177,14 @@ if Q_BROKER == "orm":
         "broker_class": "notifications.queue.OrmBroker",  # two lanes (see there)
         "poll": env.float("Q_POLL", default=0.1),
     }
-elif Q_BROKER.startswith(("redis://", "rediss://")):
-    Q_CLUSTER |= {"redis": Q_BROKER}
 else:
-    raise ImproperlyConfigured(f"Q_BROKER must be 'orm' or a redis:// URL, not {Q_BROKER!r}")
+    # Redis was offered once and never installed; it is gone for good (bench/RESULTS.md,
+    # "The broker"): the guarantee that an accepted event is paged rests on its first step
+    # committing with it, and the leases, lanes and wake-ups are the ORM broker's.
+    raise ImproperlyConfigured(
+        f"Q_BROKER must be 'orm', not {Q_BROKER!r}: the task queue lives in the database, "
+        "so an event and its first escalation step commit together (bench/RESULTS.md)"
+    )
 
 # How long a worker or the clock may stay silent before /readyz reports it missing.
 LIVENESS_TIMEOUT = env.float("LIVENESS_TIMEOUT", default=30.0)

@@ -2,13 +2,13 @@
 (`hand_out`), when a queued task counts as lost, two lanes, leases, and riding out a database
 that went away for a moment.
 
-A task can be lost three ways: its worker was killed after taking it (handed out again when its
-lease runs out: TASK_LEASE after its cluster died, Q_RETRY after its worker alone), it failed
-on a dropped connection (django-q2 acknowledges failures, so it is gone), or the broker lost it
-(Redis). Escalation steps and pages carry the moment they
-were queued (`step_queued_at`, `enqueued_at`); the clock queues them again once `lost_before`
-has passed that moment. Running one twice is harmless: a step checks it is still the event's
-next one under the event's lock, a page is claimed by compare-and-set.
+A task can be lost two ways: its worker was killed after taking it (handed out again when its
+lease runs out: TASK_LEASE after its cluster died, Q_RETRY after its worker alone), or it failed
+on a dropped connection (django-q2 acknowledges failures, so it is gone). Escalation steps and
+pages carry the moment they were queued (`step_queued_at`, `enqueued_at`); the clock queues
+them again once `lost_before` has passed that moment. Running one twice is harmless: a step
+checks it is still the event's next one under the event's lock, a page is claimed by
+compare-and-set.
 """
 
 import logging
@@ -27,6 +27,8 @@ from django_q.brokers import get_broker
 from django_q.brokers.orm import ORM
 from django_q.conf import Conf
 from django_q.models import OrmQ
+
+from notifications.wakeups import Wakeups
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +161,7 @@ def riding_out_outages(work: Callable[[], T], *, what: str) -> T:
 
 
 class OrmBroker(ORM):
-    """django-q2's ORM broker (Q_CLUSTER's `broker_class`) with four changes:
+    """django-q2's ORM broker (Q_CLUSTER's `broker_class`) with five changes:
 
     - two lanes: tasks queued with `fast_lane()` are taken before the rest, oldest first;
     - no pause after a lost connection: upstream's pusher sleeps 10 s and dies when a dequeue
@@ -172,7 +174,9 @@ class OrmBroker(ORM):
       while the task is unfinished (the row exists until the task is acknowledged). A cluster
       that dies stops renewing, and its tasks are handed out again within TASK_LEASE. A lease
       is never renewed past upstream's Q_RETRY: a task whose worker alone died (its cluster
-      lives on, renewing) comes back when it would have anyway, or sooner from the clock.
+      lives on, renewing) comes back when it would have anyway, or sooner from the clock;
+    - on PostgreSQL an idle cluster is woken by a NOTIFY the moment a task is queued, instead
+      of finding it at its next poll (notifications/wakeups.py).
     """
 
     PATH = "notifications.queue.OrmBroker"
@@ -188,7 +192,7 @@ class OrmBroker(ORM):
                 connection.close()
             time.sleep(0.5)
             return None
-        time.sleep(Conf.POLL)
+        self.wakeups.wait(Conf.POLL)
         return None
 
     def take(self) -> list[tuple[int, str]]:
@@ -207,6 +211,10 @@ class OrmBroker(ORM):
                 self.leases.hold(pk, taken_at=now)
                 taken.append((pk, payload))
         return taken
+
+    @cached_property
+    def wakeups(self) -> Wakeups:
+        return Wakeups(Conf.ORM)
 
     @cached_property
     def leases(self) -> "Leases":

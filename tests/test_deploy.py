@@ -99,3 +99,11 @@ def test_the_web_health_check_is_python_that_compiles(compose):
 
     assert test[:3] == ["CMD", "python", "-c"]
     compile(test[3], "healthcheck", "exec")
+
+
+def test_a_redis_broker_refuses_to_start_and_says_why():
+    result = check_deploy({**PRODUCTION, **TLS_AT_THE_PROXY, "Q_BROKER": "redis://127.0.0.1:6379/0"})
+
+    assert result.returncode != 0
+    assert "Q_BROKER must be 'orm'" in result.stderr
+    assert "commit together" in result.stderr

@@ -25,8 +25,8 @@ def log(notification: Notification | int, state: str, detail: str, *, at: dateti
 
 def enqueue_delivery(notification_id: int) -> None:
     """Queue the delivery task. Called inside the caller's transaction: with the ORM broker the
-    task row commits (or rolls back) with the notification. Should it be lost anyway (a Redis
-    broker, a crash), the clock's enqueue_due() queues it again. In the fast lane: a decided
+    task row commits (or rolls back) with the notification. Should it be lost anyway (a worker
+    killed mid-task), the clock's enqueue_due() queues it again. In the fast lane: a decided
     page goes before the next escalation step is worked out."""
     async_task(
         DELIVER_TASK,

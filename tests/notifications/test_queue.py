@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection, transaction
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.conf import Conf
@@ -13,6 +14,7 @@ from django_q.tasks import async_task
 
 from notifications import services
 from notifications.models import Channel
+from notifications.wakeups import Wakeups
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +100,37 @@ def test_a_lease_is_not_renewed_past_q_retry_so_a_task_whose_worker_alone_died_r
         assert OrmQ.objects.get().lock <= taken_at + retry
         assert cluster.leases.taken_at == {}, "forgotten at the horizon"
         assert get_broker().take() == [(row.pk, row.payload)]
+
+
+# Wake-ups: on PostgreSQL a waiting cluster learns of a queued task when it commits, not at its
+# next poll; a task rolled back wakes nobody.
+
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="LISTEN/NOTIFY is PostgreSQL's"
+)
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_waiting_cluster_is_woken_when_a_task_is_queued_and_not_by_a_rollback():
+    wakeups = Wakeups(Conf.ORM)
+    try:
+        assert wakeups.wait(0) is False, "listening, nothing queued yet"
+        with transaction.atomic():
+            queue_a_step()
+            transaction.set_rollback(True)  # the event's transaction failed
+        assert wakeups.wait(0.5) is False, "a rolled-back task wakes nobody"
+
+        with transaction.atomic():
+            queue_a_step()
+            assert wakeups.wait(0) is False, "not before the task is visible"
+        assert wakeups.wait(60) is True
+        assert get_broker().take(), "and the woken cluster finds the task"
+    finally:
+        wakeups.close()
+
+
+def test_without_postgresql_or_its_listener_a_cluster_polls(settings):
+    wakeups = Wakeups(Conf.ORM)
+    wakeups.retry_at = float("inf")  # as after a failed LISTEN
+    assert wakeups.wait(0.01) is False
