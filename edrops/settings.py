@@ -185,6 +185,10 @@ else:
         f"Q_BROKER must be 'orm', not {Q_BROKER!r}: the task queue lives in the database, "
         "so an event and its first escalation step commit together (bench/RESULTS.md)"
     )
+# PostgreSQL: an idle worker cluster LISTENs for queued tasks (notifications/wakeups.py). Off
+# behind PgBouncer in transaction mode, where a LISTEN has no session to live on (the poll
+# finds every task anyway).
+Q_WAKEUPS = env.bool("Q_WAKEUPS", default=True)
 
 # How long a worker or the clock may stay silent before /readyz reports it missing.
 LIVENESS_TIMEOUT = env.float("LIVENESS_TIMEOUT", default=30.0)

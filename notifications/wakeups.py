@@ -8,7 +8,8 @@ connection of its own (a LISTEN ties up a connection for good, so not the thread
 for at most the poll interval: a task whose lease ran out (its cluster died) is queued by no
 one, and the poll still finds it.
 
-On SQLite, or while the listening connection is down, the broker sleeps the poll interval as
+On SQLite, with `Q_WAKEUPS` off (PgBouncer in transaction mode), or while the listening
+connection is down, the broker sleeps the poll interval as
 before: the wake-up is a shortcut, never the only way a task is found.
 """
 
@@ -16,6 +17,7 @@ import contextlib
 import logging
 import time
 
+from django.conf import settings
 from django.db import connections
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,9 @@ class Wakeups:
     def _listening(self):
         if self.wrapper is not None:
             return self.wrapper.connection
-        if connections[self.alias].vendor != "postgresql" or time.monotonic() < self.retry_at:
+        if not settings.Q_WAKEUPS or connections[self.alias].vendor != "postgresql":
+            return None
+        if time.monotonic() < self.retry_at:
             return None
         wrapper = connections.create_connection(self.alias)
         try:

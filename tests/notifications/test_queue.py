@@ -134,3 +134,12 @@ def test_without_postgresql_or_its_listener_a_cluster_polls(settings):
     wakeups = Wakeups(Conf.ORM)
     wakeups.retry_at = float("inf")  # as after a failed LISTEN
     assert wakeups.wait(0.01) is False
+
+
+@needs_postgresql
+def test_with_wakeups_off_as_behind_pgbouncer_a_cluster_polls_and_never_listens(settings):
+    settings.Q_WAKEUPS = False
+    wakeups = Wakeups(Conf.ORM)
+
+    assert wakeups.wait(0.01) is False
+    assert wakeups.wrapper is None, "no LISTEN connection"
