@@ -80,9 +80,24 @@ def test_gunicorn_is_reached_only_through_caddy(compose):
     assert published == ["caddy"]
     assert {"80:80", "443:443"} <= set(caddy["ports"])
     assert "./Caddyfile:/etc/caddy/Caddyfile:ro" in caddy["volumes"]
-    bind = web["command"][web["command"].index("--bind") + 1]
+    port = web["command"][web["command"].index("--bind") + 1].rsplit(":", 1)[1]
     caddyfile = (REPO / "Caddyfile").read_text()
-    assert re.search(rf"^\s*reverse_proxy web:{bind.rsplit(':', 1)[1]}$", caddyfile, re.M)
+    pattern = r"^\s*reverse_proxy \{\$EDROPS_UPSTREAMS:web:(\d+)\} \{$"
+    upstreams = re.search(pattern, caddyfile, re.M)
+    assert upstreams[1] == port
+    assert caddy["environment"]["EDROPS_UPSTREAMS"] == f"${{EDROPS_UPSTREAMS:-web:{port}}}"
+
+
+def test_the_two_nodes_profile_is_a_second_full_set_behind_the_same_caddy(compose):
+    services = compose["services"]
+
+    for name in ("web", "worker", "clock"):
+        second = services[f"{name}-b"]
+        assert second["profiles"] == ["two-nodes"]
+        assert second["command"] == services[name]["command"]
+        assert second["env_file"] == ".env", "the same settings, so the same database"
+    assert "healthcheck" in services["web-b"]
+    assert "web-b:" in (REPO / "docs" / "deploy.md").read_text()
 
 
 def test_the_proxys_address_is_the_one_trusted(compose):

@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,22 +135,29 @@ def through_proxy(database_url: str, proxy: TcpProxy) -> str:
     return re.sub(r"@[^/]+/", f"@127.0.0.1:{proxy.port}/", database_url, count=1)
 
 
+# A fault: when (a share of the run's seconds), what is done (for the report), and doing it.
+Fault = tuple[float, str, Callable[[], None]]
+
+
 def run(
     *,
     stack: Stack,
     direct_url: str,
-    proxy: TcpProxy,
+    proxy: TcpProxy | None,
     twilio: FakeTwilio,
     slack: FakeSlack,
     seconds: float,
     rate: float,
     cut_seconds: float = 4.0,
     settle: float = 60.0,
+    plan: list[Fault] | None = None,
+    front: str | None = None,
 ) -> Report:
     """Stack's processes must reach the database through `proxy`; `direct_url` is the same
     database reached directly (for counting what was stored). Posts `rate` dispatches a second
-    for `seconds`, doing faults along the way, then waits up to `settle` seconds for the
-    first pages."""
+    for `seconds` to `front` (default: the stack's web server), doing the faults of `plan`
+    along the way (default: kill each process, cut the database line), then waits up to
+    `settle` seconds for the first pages."""
     twilio.failing = slack.failing = 0.5
     run_id = uuid.uuid4().hex[:6]
     posts: list[Post] = []
@@ -172,7 +180,7 @@ def run(
             t0 = time.monotonic()
             try:
                 answer = session.post(
-                    stack.base_url + "/api/v1/events",
+                    (front or stack.base_url) + "/api/v1/events",
                     json=body,
                     headers={"Authorization": f"Bearer {TOKEN}"},
                     timeout=15,
@@ -198,6 +206,7 @@ def run(
         stack.start(name)
 
     def cut() -> None:
+        assert proxy is not None, "a database line to cut"
         proxy.cut(cut_seconds)
         deadline = time.monotonic() + cut_seconds - 0.5
         time.sleep(0.5)
@@ -208,7 +217,7 @@ def run(
                 readyz.append(0)
             time.sleep(0.5)
 
-    plan = [
+    plan = plan or [
         (0.15, "SIGKILL worker", lambda: restart("worker")),
         (0.30, "SIGKILL clock", lambda: restart("clock")),
         (0.45, "SIGKILL web (master and workers)", lambda: restart("web")),
@@ -224,7 +233,8 @@ def run(
     thread.join(seconds + 30)
     stop.set()
 
-    report = Report(posts=posts, faults=faults, cuts=proxy.cuts, readyz_during_cut=readyz)
+    cuts = proxy.cuts if proxy else []
+    report = Report(posts=posts, faults=faults, cuts=cuts, readyz_during_cut=readyz)
     accepted = {p.n for p in report.accepted}
     deadline = time.monotonic() + settle
     while time.monotonic() < deadline:

@@ -154,7 +154,8 @@ class Stack:
         return f"http://127.0.0.1:{self.port}"
 
     def env(self) -> dict[str, str]:
-        return base_env(self.database_url, PUBLIC_BASE_URL=self.base_url, **self.env_extra)
+        # env_extra may name another PUBLIC_BASE_URL: a balancer in front of several stacks.
+        return base_env(self.database_url, **{"PUBLIC_BASE_URL": self.base_url, **self.env_extra})
 
     def start(self, *names: str) -> None:
         """Start processes by kind; `clock#2` is a second clock beside the first."""
