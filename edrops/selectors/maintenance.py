@@ -122,12 +122,12 @@ def window_state(*, window: MaintenanceWindow, now: datetime) -> WindowState:
     return WindowState(window, active, following)
 
 
-def covered_sources(*, windows: list[WindowState]) -> set[int]:
-    """The ids of the sources whose heartbeats the active ones of `windows` cover (the board
-    marks them)."""
+def covered_sources(*, windows: list[WindowState]) -> set[str]:
+    """The names of the sources whose heartbeats the active ones of `windows` cover (the board
+    marks them): at most one query."""
     on = [s.window for s in windows if s.active]
     teams = [w.team_id for w in on if w.team_id]
-    ids = {w.source_id for w in on if w.source_id}
+    names = {w.source.name for w in on if w.source_id}
     if teams:
-        ids |= set(Source.objects.filter(team_id__in=teams).values_list("pk", flat=True))
-    return ids
+        names |= set(Source.objects.filter(team_id__in=teams).values_list("name", flat=True))
+    return names
