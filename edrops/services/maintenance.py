@@ -14,7 +14,7 @@ How a window acts (the reads are `selectors/maintenance.py`):
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -188,7 +188,9 @@ def hold_back(*, event: Event, covered: Covered, now: datetime) -> TimelineEntry
         what = "paged on Slack only, no phone, SMS or email"
     return TimelineEntry(
         event=event,
-        at=now,
+        # A microsecond after `received`: the new event's rows go in one statement, which
+        # doesn't promise their ids' order, and the timeline reads (at, id).
+        at=now + timedelta(microseconds=1),
         kind=TimelineEntry.Kind.SUPPRESSED,
         detail=f"maintenance window '{window.name}' (#{window.pk}, {window.mode}) until "
         f"{until}: {what}"[:1024],

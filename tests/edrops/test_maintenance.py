@@ -181,7 +181,9 @@ def test_a_dispatch_in_a_silent_window_is_recorded_pages_nobody_and_pages_when_s
     assert (event.maintenance, event.maintenance_mode) == (planned, "silent")
     assert event.next_step_at is None
     assert event.last_step_at is None
-    [(_kind, detail)] = [k for k in kinds_and_details(event) if k[0] == "suppressed"]
+    timeline = kinds_and_details(event)
+    assert [kind for kind, _ in timeline[:2]] == ["received", "suppressed"]
+    [(_kind, detail)] = [k for k in timeline if k[0] == "suppressed"]
     assert detail == (
         f"maintenance window 'MISO EMS upgrade' (#{planned.pk}, silent) until 15:00 CST: "
         "recorded, nobody paged; it pages only if someone escalates it"
