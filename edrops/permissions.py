@@ -10,6 +10,10 @@ Acting on an event (acknowledge, resolve, add a note, "ack all"):
 - any other login (one no person is linked to): nothing; it reads.
 A source acts only on its own events (PagerDuty's acknowledge and resolve by dedup_key).
 
+Maintenance windows (holding back a team's pages): staff, leads, and for a window on one team
+or one of its sources, that team's members; a matcher window (any team's events): staff and
+leads.
+
 Reading: everyone logged in reads everything while EDROPS_READ_ALL_TEAMS is on (one desk);
 with it off, a login reads what it may act on, and nothing else exists for it (404).
 
@@ -62,9 +66,9 @@ class Refused(Exception):
     ...}` on the API, a 403 page on the web, an SMS, a spoken line, an ephemeral Slack message;
     `why` is the reason in words for them."""
 
-    def __init__(self, why: str):
+    def __init__(self, why: str, *, action: str = "act on this event"):
         self.why = why
-        self.detail = f"You can't act on this event: {why}."
+        self.detail = f"You can't {action}: {why}."
         super().__init__(self.detail)
 
 
@@ -154,6 +158,30 @@ def _theirs(person: Person) -> Q:
     """A responder's events: their teams', and those a step paged them for."""
     paged = Event.paged_people.through.objects.filter(person=person).values("event_id")
     return Q(team__in=person.teams.values("pk")) | Q(pk__in=paged)
+
+
+def may_plan_maintenance(*, actor: Actor, team: Team | None) -> bool:
+    """Whether `actor` may set or end a maintenance window covering `team` (a source's window:
+    its team's; None: a matcher window, which may cover any team's events). Whoever may act on
+    every event of the team may stop its pages: staff, leads, and the team's members."""
+    if actor.acts_on_every_team:
+        return True
+    if actor.person is None or team is None:
+        return False
+    return team.pk in _team_ids(actor.person)
+
+
+def check_may_plan_maintenance(*, actor: Actor, team: Team | None, action: str) -> None:
+    """Raises Refused, saying why, unless `actor` may set or end a window covering `team`."""
+    if may_plan_maintenance(actor=actor, team=team):
+        return
+    if actor.person is None:
+        why = "your login is not linked to anyone on the roster (a lead or staff can)"
+    elif team is None:
+        why = "a window matching events of every team is for a lead or staff"
+    else:
+        why = f"you are not a member of team {team.slug} (a lead or a member of it can)"
+    raise Refused(why, action=action)
 
 
 def pageable_team(*, source: Source, slug: str) -> Team:

@@ -87,6 +87,12 @@ class TimelineEntryOut(serializers.Serializer):
     detail = serializers.CharField()
 
 
+class MaintenanceMarkOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    mode = serializers.CharField()
+
+
 class EventOut(serializers.Serializer):
     id = serializers.UUIDField()
     url = serializers.SerializerMethodField()
@@ -117,9 +123,16 @@ class EventOut(serializers.Serializer):
     closed_by = serializers.CharField(source="closed_by_name")
     closed_via = serializers.CharField()
     closed_at = serializers.DateTimeField()
+    maintenance = serializers.SerializerMethodField()
 
     def get_url(self, event) -> str:
         return event_url(event)
+
+    @extend_schema_field(MaintenanceMarkOut(allow_null=True))
+    def get_maintenance(self, event) -> dict | None:
+        """The maintenance window it arrived in, or null."""
+        window = event.maintenance if event.maintenance_id else None
+        return None if window is None else MaintenanceMarkOut(window).data
 
     def to_representation(self, event):
         data = super().to_representation(event)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from edrops.api import heartbeats, views
+from edrops.api import heartbeats, maintenance, views
 from edrops.api.adapters.alertmanager import AlertmanagerAdapter
 from edrops.api.adapters.native import NativeAdapter
 from edrops.api.adapters.pagerduty import PagerDutyAdapter
@@ -31,4 +31,12 @@ urlpatterns = [
     path("api/v1/events/<uuid:event_id>/notes", views.NoteView.as_view(), name="event-notes"),
     path("api/v1/heartbeat", heartbeats.HeartbeatView.as_view(), name="heartbeat"),
     path("api/v1/rejected", views.RejectedListView.as_view(), name="rejected-messages"),
+    path(
+        "api/v1/maintenance", maintenance.MaintenanceListView.as_view(), name="maintenance-list"
+    ),
+    path(
+        "api/v1/maintenance/<int:window_id>",
+        maintenance.MaintenanceDetailView.as_view(),
+        name="maintenance-detail",
+    ),
 ]

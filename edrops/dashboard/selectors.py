@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from edrops import permissions
-from edrops.models import Event, TimelineEntry
+from edrops.models import Event, MaintenanceMode, TimelineEntry
 from rosters.models import Person
 
 OPEN_LIMIT = 200  # a wall screen shows this many open events; more is a count, not rows
 RECENT_CLOSED = 20
+MAINTENANCE_SHOWN = 6  # windows on the board's banner; the Maintenance page has them all
 TZ_COOKIE = "tz"  # the browser's zone (Intl API), set by dashboard.js
 
 
@@ -27,7 +28,9 @@ class Board:
 def _events(actor: permissions.Actor) -> QuerySet[Event]:
     return permissions.visible(
         actor=actor,
-        events=Event.objects.select_related("source", "team", "acknowledged_by", "closed_by"),
+        events=Event.objects.select_related(
+            "source", "team", "acknowledged_by", "closed_by", "maintenance"
+        ),
     )
 
 
@@ -81,6 +84,10 @@ def escalation_stage(event: Event) -> Stage:
     repeat = int((event.policy or {}).get("repeat") or 0)
     if event.last_step_at is None:
         # No step has run, so no snapshot either (it comes with the first step).
+        if event.maintenance_mode == MaintenanceMode.SILENT and event.next_step_at is None:
+            if event.status != Event.Status.TRIGGERED:
+                return Stage("held by maintenance: nobody was paged", [], over=True)
+            return Stage("held by maintenance: nobody paged unless escalated", [])
         if event.status != Event.Status.TRIGGERED:
             return Stage("nobody was paged", [], over=True)
         return Stage("step 1 due", [])

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from edrops.dashboard import views
+from edrops.dashboard import maintenance, views
 
 app_name = "dashboard"
 
@@ -25,4 +25,6 @@ urlpatterns = [
     path("events/<uuid:event_id>/resolve", views.resolve, name="resolve"),
     path("events/<uuid:event_id>/notes", views.note, name="note"),
     path("oncall", views.oncall, name="oncall"),
+    path("maintenance", maintenance.maintenance, name="maintenance"),
+    path("maintenance/<int:window_id>/end", maintenance.end, name="maintenance-end"),
 ]

@@ -24,6 +24,7 @@ from edrops import selectors as event_selectors
 from edrops.csv_export import cell, csv_response
 from edrops.dashboard import selectors
 from edrops.models import Event
+from edrops.selectors.maintenance import active_and_upcoming, covered_sources
 from edrops.selectors.processes import system_health
 from rosters.models import Team
 from rosters.selectors import on_call_and_next
@@ -66,6 +67,7 @@ def _board_context(request) -> dict:
     actor = _actor(request)
     board = selectors.board(actor=actor)
     theirs = permissions.actionable_ids(actor=actor, events=board.open)
+    maintenance = active_and_upcoming(now=now)
     rows = [
         {
             "event": event,
@@ -86,6 +88,8 @@ def _board_context(request) -> dict:
         "open_total": board.open_total,
         "closed": board.closed,
         "health": system_health(now=now),
+        "maintenance": maintenance[: selectors.MAINTENANCE_SHOWN],
+        "maintained_sources": covered_sources(windows=maintenance),
     }
 
 

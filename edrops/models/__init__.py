@@ -8,6 +8,7 @@ from edrops.models.events import (
     TimelineEntry,
 )
 from edrops.models.lockouts import ApiAuthFailures
+from edrops.models.maintenance import MaintenanceMode, MaintenanceWindow
 from edrops.models.metrics import Tally
 from edrops.models.processes import ProcessCheckIn
 from edrops.models.sources import RateLimitState, Severity, Source
@@ -18,6 +19,8 @@ __all__ = [
     "Event",
     "EventRevision",
     "Integration",
+    "MaintenanceMode",
+    "MaintenanceWindow",
     "ProcessCheckIn",
     "RateLimitState",
     "RejectedMessage",

@@ -114,6 +114,18 @@ class Event(models.Model):
     paged_people = models.ManyToManyField(
         Person, related_name="+", blank=True, help_text="everyone an escalation step paged"
     )
+    # It arrived during this maintenance window (the board's and the timeline's mark), and how
+    # that holds its paging back: `silent`, nothing armed until someone starts paging it;
+    # `slack`, its steps page on Slack only. Empty once paging was started by hand.
+    maintenance = models.ForeignKey(
+        "edrops.MaintenanceWindow",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+        db_index=False,
+    )
+    maintenance_mode = models.CharField(max_length=8, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -132,6 +144,12 @@ class Event(models.Model):
         ]
         indexes = [
             models.Index(fields=["-created_at"], name="event_newest_first"),
+            # A window's events (deleting one sets theirs to NULL); most events have none.
+            models.Index(
+                fields=["maintenance"],
+                condition=models.Q(maintenance__isnull=False),
+                name="event_maintenance",
+            ),
             # Who acknowledged or closed, for deleting a person; partial, so the many events
             # nobody has touched yet (every new one) cost these indexes nothing.
             models.Index(
@@ -207,6 +225,7 @@ class TimelineEntry(models.Model):
         REPLY = "reply"
         UNREACHABLE = "unreachable"
         NOTE = "note"
+        SUPPRESSED = "suppressed"  # held back by a maintenance window
 
     class Channel(models.TextChoices):
         SLACK = "slack"

@@ -1,5 +1,6 @@
 """Reads of the edrops app."""
 
+from edrops.selectors import maintenance
 from edrops.selectors.events import (
     STATUS_FILTERS,
     event_list,
@@ -26,6 +27,7 @@ __all__ = [
     "SystemHealth",
     "event_list",
     "event_with_history",
+    "maintenance",
     "next_silence_due",
     "next_step_due",
     "readiness",

@@ -20,9 +20,9 @@ STATUS_FILTERS: dict[str, tuple[str, ...]] = {
 
 def event_list(*, status: str | None = None) -> QuerySet[Event]:
     """Newest first; `status` is one of STATUS_FILTERS."""
-    events = Event.objects.select_related("source", "team", "acknowledged_by").order_by(
-        "-created_at", "-id"
-    )
+    events = Event.objects.select_related(
+        "source", "team", "acknowledged_by", "maintenance"
+    ).order_by("-created_at", "-id")
     if status:
         events = events.filter(status__in=STATUS_FILTERS[status])
     return events
@@ -31,7 +31,9 @@ def event_list(*, status: str | None = None) -> QuerySet[Event]:
 def event_with_history(*, event_id) -> Event | None:
     """The event with its revisions (oldest first) prefetched; its timeline via `timeline`."""
     return (
-        Event.objects.select_related("source", "team", "acknowledged_by", "closed_by")
+        Event.objects.select_related(
+            "source", "team", "acknowledged_by", "closed_by", "maintenance"
+        )
         .prefetch_related(
             Prefetch("revisions", queryset=EventRevision.objects.order_by("revision"))
         )

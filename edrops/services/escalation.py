@@ -32,7 +32,7 @@ from django_q.models import OrmQ
 from django_q.tasks import async_task
 
 from edrops import metrics
-from edrops.models import Event, Severity, TimelineEntry
+from edrops.models import Event, MaintenanceMode, Severity, TimelineEntry
 from edrops.services import tallies
 from edrops.services.timeline import append_timeline
 from notifications import queue, rendering
@@ -207,11 +207,14 @@ def _page_step(
     where = f"step {event.step_index + 1} of {len(steps)}"
     if event.policy.get("repeat"):
         where += f", pass {event.pass_index + 1} of {event.policy['repeat'] + 1}"
+    slack_only = event.maintenance_mode == MaintenanceMode.SLACK
+    if slack_only:
+        where += f", Slack only (maintenance window #{event.maintenance_id})"
     paged, notes = [], []
     for person in recipients.people:
         plan = _contact_plan(event, person, now)
         if not plan:
-            notes.append(f"{person.handle} has no way to be reached")
+            notes.append(f"{person.handle} has no {'Slack' if slack_only else 'way to be reached'}")
             continue
         for channel, due_at in plan:
             notifications.schedule_page(
@@ -227,8 +230,11 @@ def _page_step(
             notes.append(f"{person.handle} from {plan[0][1].astimezone(person.tz):%H:%M %Z}")
     # Paged for it: theirs to answer, whatever their team (edrops/permissions.py).
     event.paged_people.add(*(p for p in recipients.people if p.handle in paged))
+    channels = list(recipients.slack_channels)
+    if slack_only and not paged and event.team.slack_channel not in ("", *channels):
+        channels.append(event.team.slack_channel)  # Slack only, and nobody on it: the channel
     posted, already = [], []
-    for slack_channel in recipients.slack_channels:
+    for slack_channel in channels:
         post = notifications.schedule_channel_page(
             slack_channel=slack_channel,
             content=content,
@@ -256,7 +262,18 @@ def _page_step(
 
 def _contact_plan(event: Event, person: Person, now: datetime) -> list[tuple[str, datetime]]:
     """(channel, due) for each of the person's contact rules. A `low` event never phones
-    anyone and waits for working hours: Slack only, from when their working hours begin."""
+    anyone and waits for working hours: Slack only, from when their working hours begin. In a
+    Slack-only maintenance window: their Slack rules, or Slack now when they have none."""
+    plan = _plan_by_severity(event, person, now)
+    if event.maintenance_mode != MaintenanceMode.SLACK:
+        return plan
+    on_slack = [(channel, due) for channel, due in plan if channel == Channel.SLACK]
+    if on_slack or not person.slack_user_id:
+        return on_slack
+    return [(Channel.SLACK, now)]
+
+
+def _plan_by_severity(event: Event, person: Person, now: datetime) -> list[tuple[str, datetime]]:
     if event.severity != Severity.LOW:
         return [(step.channel, now + step.delay) for step in contact_plan(person=person)]
     if not person.slack_user_id:

@@ -21,8 +21,18 @@ from django.db.models import Model
 
 from edrops import permissions
 from edrops.db import insert_unless_exists
-from edrops.models import Event, EventRevision, Integration, SenderStatus, Source, TimelineEntry
+from edrops.models import (
+    Event,
+    EventRevision,
+    Integration,
+    MaintenanceMode,
+    SenderStatus,
+    Source,
+    TimelineEntry,
+)
+from edrops.selectors.maintenance import covering_event
 from edrops.services import escalation, tallies
+from edrops.services.maintenance import hold_back
 from edrops.services.silence import record_life
 from rosters.columns import Unstorable, column_errors
 from rosters.models import Team
@@ -241,7 +251,9 @@ def _create(*, source: Source, data: EventInput, now: datetime) -> Event | None:
     if closed_as:
         _mark_closed_by_source(event=event, source=source, now=now)
         rows.append(_entry(event, now, _closing_kind(closed_as), "arrived closed; nobody paged"))
-    else:
+    elif (held := _held_back(event=event, now=now)) is not None:
+        rows.append(held)
+    if not closed_as and event.maintenance_mode != MaintenanceMode.SILENT:
         escalation.arm_first_step(event=event, now=now)
         task = escalation.step_task_row(event=event, now=now)
     # Counted in the same statement: a new event costs no round trip more for /metrics.
@@ -257,7 +269,7 @@ def _create(*, source: Source, data: EventInput, now: datetime) -> Event | None:
         and_add=counted,
     ):
         return None
-    if not closed_as and task is None:
+    if not closed_as and task is None and event.next_step_at is not None:
         # Another broker than the database: queued once the event is there to be found.
         transaction.on_commit(lambda: escalation.queue_step(event=event))
     return event
@@ -303,8 +315,14 @@ def _revise(*, event: Event, source: Source, data: EventInput, now: datetime) ->
         event.acknowledged_by_name = event.acknowledged_via = ""
         event.closed_at = event.closed_by = None
         event.closed_by_name = event.closed_via = ""
+        event.maintenance, event.maintenance_mode = None, ""
         escalation.arm_first_step(event=event, now=now)
         entries[0].detail += "; the event is open again"
+        if (held := _held_back(event=event, now=now)) is not None:
+            entries.append(held)
+            if event.maintenance_mode == MaintenanceMode.SILENT:
+                event.next_step_at = event.step_queued_at = None
+                reopened = False  # open again, and held back: nothing queued
     event.save()
     EventRevision.objects.create(
         event=event, revision=revision, sender_status=data.status, received_at=now, body=data.body
@@ -321,6 +339,20 @@ def _revise(*, event: Event, source: Source, data: EventInput, now: datetime) ->
             at=now,
         )
     return IngestResult(event=event, created=False, changed=True)
+
+
+def _held_back(*, event: Event, now: datetime) -> TimelineEntry | None:
+    """When a maintenance window covers the event arriving (or reopening) now: the event
+    marked and its `suppressed` entry (services/maintenance.py). One query."""
+    covered = covering_event(
+        source_id=event.source_id,
+        team_id=event.team_id,
+        market=event.market,
+        program=event.program,
+        severity=event.severity,
+        now=now,
+    )
+    return None if covered is None else hold_back(event=event, covered=covered, now=now)
 
 
 def _mark_closed_by_source(*, event: Event, source: Source, now: datetime) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from edrops import metrics
 from edrops.models import OUR_ID_PREFIX, Event, Integration, Source
+from edrops.selectors.maintenance import covering_source
 from edrops.services import tallies
 from edrops.services.ingest import EventInput, ingest
 from edrops.services.silence import deadline_from
@@ -47,11 +48,24 @@ def _arm_unarmed(*, now: datetime) -> None:
     ).update(heartbeat_due_at=deadline_from(now))
 
 
-def _raise_alarm(*, source_id: int, deadline: datetime, now: datetime) -> Event:
+def _raise_alarm(*, source_id: int, deadline: datetime, now: datetime) -> Event | None:
     source = Source.objects.select_related("team").get(pk=source_id)
-    # Silent since the last heartbeat, or, never heard, since monitoring started.
-    since = source.last_heartbeat_at or (
-        deadline - source.heartbeat_interval - source.heartbeat_grace
+    if (held := covering_source(source=source, now=now)) is not None:
+        # Planned maintenance: no alarm now, but look again when the window ends (the clock
+        # wakes for it); a source still silent then alarms at once.
+        Source.objects.filter(pk=source.pk).update(heartbeat_due_at=held.occurrence.ends_at)
+        logger.info(
+            "%s past its deadline %s during maintenance window #%s: no alarm before %s",
+            source,
+            deadline,
+            held.window.pk,
+            held.occurrence.ends_at,
+        )
+        return None
+    # Silent since the last heartbeat, or, never heard, since monitoring started (or since it
+    # was created: a maintenance window may have moved the deadline on).
+    since = source.last_heartbeat_at or min(
+        deadline - source.heartbeat_interval - source.heartbeat_grace, source.created_at
     )
     team = source.team
     summary = (
