@@ -28,7 +28,7 @@ from rosters.models import (
 )
 from rosters.models.people import new_calendar_token
 from rosters.selectors import OnCall, on_call_for_teams, policy_warning, shifts
-from rosters.validators import format_duration
+from rosters.validators import TARGET_SPELLINGS, format_duration
 
 SCHEDULE_DAYS = 14
 
@@ -354,7 +354,7 @@ class TargetsField(forms.CharField):
 
 class EscalationStepForm(forms.ModelForm):
     targets = TargetsField(
-        help_text="comma-separated: rotation:NAME, person:HANDLE, team, slack:CHANNEL",
+        help_text=f"comma-separated: {TARGET_SPELLINGS} (WEBHOOKS names the webhooks)",
         widget=forms.TextInput(attrs={"size": 60}),
     )
 
