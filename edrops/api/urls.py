@@ -1,6 +1,6 @@
 from django.urls import path
 
-from edrops.api import heartbeats, views
+from edrops.api import heartbeats, pagerduty_hooks, views
 from edrops.api.adapters.alertmanager import AlertmanagerAdapter
 from edrops.api.adapters.native import NativeAdapter
 from edrops.api.adapters.pagerduty import PagerDutyAdapter
@@ -31,4 +31,6 @@ urlpatterns = [
     path("api/v1/events/<uuid:event_id>/notes", views.NoteView.as_view(), name="event-notes"),
     path("api/v1/heartbeat", heartbeats.HeartbeatView.as_view(), name="heartbeat"),
     path("api/v1/rejected", views.RejectedListView.as_view(), name="rejected-messages"),
+    # PagerDuty's v3 webhooks: acknowledge and resolve of events forwarded to it.
+    path("hooks/pagerduty", pagerduty_hooks.pagerduty_webhook, name="pagerduty-webhook"),
 ]

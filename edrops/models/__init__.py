@@ -1,4 +1,5 @@
 from edrops.models.events import (
+    NOTE_MAX,
     OUR_ID_PREFIX,
     Event,
     EventRevision,
@@ -7,16 +8,19 @@ from edrops.models.events import (
     SenderStatus,
     TimelineEntry,
 )
+from edrops.models.forwards import ForwardAnswer
 from edrops.models.lockouts import ApiAuthFailures
 from edrops.models.metrics import Tally
 from edrops.models.processes import ProcessCheckIn
 from edrops.models.sources import RateLimitState, Severity, Source
 
 __all__ = [
+    "NOTE_MAX",
     "OUR_ID_PREFIX",
     "ApiAuthFailures",
     "Event",
     "EventRevision",
+    "ForwardAnswer",
     "Integration",
     "ProcessCheckIn",
     "RateLimitState",
