@@ -11,6 +11,7 @@ from rosters.validators import (
     Target,
     TargetKind,
     parse_target,
+    shown_target,
     unknown_webhook,
 )
 
@@ -53,7 +54,9 @@ class EscalationStep(models.Model):
 
     def __str__(self) -> str:
         # The team's slug first: the audit log finds a team's steps by its name.
-        return f"{self.policy.team} step {self.position}: {', '.join(self.targets)}"
+        # (A routing key is a secret: shown by its last four, here as everywhere.)
+        shown = ", ".join(shown_target(t) for t in self.targets)
+        return f"{self.policy.team} step {self.position}: {shown}"
 
     def clean(self) -> None:
         try:
