@@ -288,3 +288,28 @@ def test_a_resolve_waits_for_its_trigger_to_pagerduty(tmp_path, clock, pagerduty
     clock(1)
     assert [e.action for e in pagerduty.events] == ["trigger", "resolve"]
     assert pagerduty.incident(str(event.pk)).status == "resolved"
+
+
+def test_the_admin_names_pagerduty_by_the_keys_last_four(tmp_path, clock, pagerduty, admin_client):
+    sender = miso_sender_for(
+        tmp_path, with_first_step("rotation:primary", f"pagerduty:{ROUTING_KEY}")
+    )
+    event = post_dispatch_and_run_workers(sender)
+    forward = Notification.objects.get(reference=str(event.pk), channel="pagerduty")
+    pages = [
+        "/admin/notifications/notification/",
+        f"/admin/notifications/notification/{forward.pk}/change/",
+        f"/admin/edrops/event/{event.pk}/change/",
+        "/admin/rosters/team/",
+    ]
+    for url in pages:
+        page = admin_client.get(url)
+        assert page.status_code == 200, url
+        assert ROUTING_KEY not in page.content.decode(), url
+    assert "PagerDuty …001a" in admin_client.get(pages[1]).content.decode()
+    assert "pagerduty:…001a" in admin_client.get(pages[2]).content.decode()
+
+    # The event's page shows the forward on its timeline.
+    page = admin_client.get(f"/events/{event.pk}").content.decode()
+    assert "PagerDuty …001a: trigger" in page
+    assert ROUTING_KEY not in page
