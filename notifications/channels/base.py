@@ -47,6 +47,16 @@ def retry_after_seconds(value: str | None) -> float | None:
     return min(max(seconds, 0.0), RETRY_AFTER_MAX)
 
 
+def refused(message: str, *, status: int, retry_after: str | None = None) -> TransportError:
+    """An HTTP answer other than success, as a TransportError: 429 is tried again after its
+    Retry-After, a 5xx after the back-off; anything else (400, 401, 404, a redirect) would be
+    answered the same again, so it is permanent."""
+    if status == 429:
+        seconds = retry_after_seconds(retry_after)
+        return TransportError(f"{message}, rate limited", retry_after=seconds)
+    return TransportError(message, permanent=status < 500)
+
+
 def slack_configured() -> bool:
     return bool(settings.SLACK_BOT_TOKEN)
 
@@ -57,4 +67,4 @@ def twilio_configured() -> bool:
     )
 
 
-__all__ = ["Notification", "Sent", "TransportError", "retry_after_seconds"]
+__all__ = ["Notification", "Sent", "TransportError", "refused", "retry_after_seconds"]

@@ -14,7 +14,7 @@ import httpx2
 import pagerduty
 from django.conf import settings
 
-from notifications.channels.base import Sent, TransportError, retry_after_seconds
+from notifications.channels.base import Sent, TransportError, refused
 from notifications.models import Notification, shown_destination
 
 # The client refuses any base URL but https://. A local stand-in (a fake in tests, a relay on
@@ -108,10 +108,4 @@ def as_transport_error(response: httpx2.Response, *, where: str) -> TransportErr
     if isinstance(errors, list) and errors:
         said = f"{said}: {'; '.join(str(e) for e in errors[:3])}" if said else "; ".join(errors)
     message = f"{where} HTTP {status}" + (f" {said}"[:300] if said else "")
-    if status == 429:
-        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-        return TransportError(f"{message}, rate limited", retry_after=retry_after)
-    if status >= 500:
-        return TransportError(message)
-    return TransportError(message, permanent=True)
-
+    return refused(message, status=status, retry_after=response.headers.get("Retry-After"))

@@ -12,7 +12,7 @@ import json
 import requests
 from django.conf import settings
 
-from notifications.channels.base import Sent, TransportError, retry_after_seconds
+from notifications.channels.base import Sent, TransportError, refused
 from notifications.models import Notification, shown_destination
 
 SIGNATURE_HEADER = "X-Edrops-Signature"
@@ -52,12 +52,7 @@ def send(notification: Notification) -> Sent:
     if 200 <= status < 300:
         action = notification.content.get("action", "")
         return Sent(provider_id=str(notification.pk), detail=f"{where}: {action}")
-    message = f"{where} HTTP {status}"
-    if status == 429:
-        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-        raise TransportError(f"{message}, rate limited", retry_after=retry_after)
-    if status >= 500:
-        raise TransportError(message)
-    # A redirect, 404, 401 (a wrong secret): the same again would be answered the same.
-    raise TransportError(message, permanent=True)
-
+    # 429 waits, a 5xx is tried again; a redirect or a 401 (a wrong secret) is permanent.
+    raise refused(
+        f"{where} HTTP {status}", status=status, retry_after=response.headers.get("Retry-After")
+    )

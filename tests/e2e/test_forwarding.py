@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tests.e2e.stack import first_shift_now, wait_for
-from tests.e2e.test_escalation import event, manage, user_token
+from tests.e2e.test_escalation import DISPATCH, TOKEN, event, manage, post_dispatch, user_token
 from tests.fakes import FakePagerDuty, FakeReceiver
 from tests.fakes.pagerduty import ROUTING_KEY
 
@@ -19,7 +19,6 @@ pytestmark = pytest.mark.e2e
 
 ALICE, DAN = "+13125550101", "+13125550104"
 WAIT = 3
-TOKEN = "miso-e2e-token"
 
 ROSTER = {
     "people": [
@@ -44,16 +43,6 @@ ROSTER = {
          ]}},
     ],
 }  # fmt: skip
-
-DISPATCH = {
-    "external_id": "MISO-SI-E2E-PD",
-    "status": "scheduled",
-    "summary": "MISO LMR scheduling instruction: curtail 12.5 MW in LRZ 4",
-    "market": "MISO",
-    "program": "LMR",
-    "mw": 12.5,
-    "location": "LRZ 4",
-}
 
 
 @pytest.fixture
@@ -81,11 +70,7 @@ def outside(stack, phones, tmp_path):
 def test_pagerduty_round_trip(stack, outside):
     pagerduty, derms, twilio = outside
     lead = user_token(stack, "lead")
-    posted = stack.post(
-        "/api/v1/events", json=DISPATCH, headers={"Authorization": f"Bearer {TOKEN}"}
-    )
-    assert posted.status_code == 202, posted.text
-    event_id = posted.json()["id"]
+    event_id = post_dispatch(stack)
 
     trigger = pagerduty.expect_event(action="trigger", dedup_key=event_id, timeout=10)
     assert trigger.body["payload"]["summary"] == DISPATCH["summary"]
