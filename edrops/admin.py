@@ -23,6 +23,7 @@ from edrops.models import (
     TimelineEntry,
 )
 from edrops.models.sources import new_token
+from rosters.validators import shown_target
 
 # knox's own admin would show a token it makes in a message (a cookie): replaced below.
 admin.site.unregister(AuthToken)
@@ -189,8 +190,20 @@ class EventAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [RevisionInline, TimelineInline]
 
+    # The policy snapshot as the step form writes targets, routing keys by their last four.
+    exclude = ["policy"]
+
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        return [f.name for f in self.model._meta.fields if f.name != "policy"] + ["policy_steps"]
+
+    @admin.display(description="policy (snapshot)")
+    def policy_steps(self, event: Event) -> str:
+        steps = (event.policy or {}).get("steps") or []
+        return "; ".join(
+            f"{i + 1}. {', '.join(shown_target(t) for t in step.get('targets', []))}"
+            f" (wait {step.get('wait', 0)} s)"
+            for i, step in enumerate(steps)
+        )
 
     def has_add_permission(self, request):
         return False

@@ -1,6 +1,7 @@
 """Start-up checks (`manage.py check`, and every command that starts a process)."""
 
 import itertools
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, register
@@ -40,3 +41,26 @@ def task_lease() -> list[Error]:
             id="edrops.E001",
         )
     ]
+
+
+@register()
+def outbound(app_configs, **kwargs) -> list[Error]:
+    """WEBHOOKS and PAGERDUTY_EVENTS_URL, checked at start-up rather than at the first page
+    (the messages never repeat a secret)."""
+    errors = []
+    hooks = settings.WEBHOOKS
+    if not isinstance(hooks, dict):
+        hooks = {}
+        errors.append("WEBHOOKS must be a JSON object: {\"NAME\": {\"url\": ..., \"secret\": ...}}")
+    for name, hook in hooks.items():
+        url = hook.get("url") if isinstance(hook, dict) else None
+        secret = hook.get("secret") if isinstance(hook, dict) else None
+        if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
+            errors.append(f"WEBHOOKS[{name!r}] needs a \"url\" starting http:// or https://")
+        if not isinstance(secret, str) or not secret:
+            errors.append(f"WEBHOOKS[{name!r}] needs a \"secret\" to sign its bodies with")
+    events = urlsplit(settings.PAGERDUTY_EVENTS_URL)
+    loopback = events.scheme == "http" and events.hostname in ("127.0.0.1", "localhost", "::1")
+    if events.scheme != "https" and not loopback:
+        errors.append("PAGERDUTY_EVENTS_URL must be https:// (http:// only on loopback)")
+    return [Error(e, hint="See docs/API.md, Forwarding.", id="edrops.E002") for e in errors]

@@ -9,6 +9,8 @@ Acting on an event (acknowledge, resolve, add a note, "ack all"):
   channel for whoever reads it;
 - any other login (one no person is linked to): nothing; it reads.
 A source acts only on its own events (PagerDuty's acknowledge and resolve by dedup_key).
+A service outside acts only on events forwarded to it (PagerDuty's v3 webhooks, by the
+incident's key: our event's id).
 
 Maintenance windows (holding back a team's pages): staff, leads, and for a window on one team
 or one of its sources, that team's members; a matcher window (any team's events): staff and
@@ -113,6 +115,13 @@ def check_may_act(*, actor: Actor, event: Event, slack_channel: str = "") -> Non
         f"it is team {event.team.slug}'s, and you are neither a member nor paged for it "
         f"(a lead or a member of {event.team.slug} can act on it)"
     )
+
+
+def check_forwarded_to(*, event: Event, channel: str) -> None:
+    """Raises Refused unless `event` was forwarded over `channel` (PagerDuty): a service
+    outside answers only what it was sent."""
+    if not notifications.was_forwarded(reference=str(event.pk), channel=channel):
+        raise Refused(f"it was never forwarded to {channel}")
 
 
 def actionable(*, actor: Actor, events: QuerySet[Event]) -> QuerySet[Event]:

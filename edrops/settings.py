@@ -280,6 +280,14 @@ TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
 TWILIO_API_URL = env("TWILIO_API_URL", default="https://api.twilio.com")
+# PagerDuty as an escalation target (`pagerduty:ROUTING_KEY`): where its Events API v2 is (an
+# http:// URL only on loopback: the routing key travels in the body), and the secret of the v3
+# webhook subscription that brings its acknowledge and resolve back to /hooks/pagerduty.
+PAGERDUTY_EVENTS_URL = env("PAGERDUTY_EVENTS_URL", default="https://events.pagerduty.com")
+PAGERDUTY_WEBHOOK_SECRET = env("PAGERDUTY_WEBHOOK_SECRET", default="")
+# Signed outbound webhooks (`webhook:NAME`), a JSON map: {"derms": {"url": "https://...",
+# "secret": "..."}}. Never logged, never shown: the admin and the timeline name them only.
+WEBHOOKS = env.json("WEBHOOKS", default={})
 # Queued with an InboundReply id whenever an SMS, key press or Slack click comes in
 # (notifications hands replies upward without importing the engine).
 NOTIFICATIONS_REPLY_TASK = env("NOTIFICATIONS_REPLY_TASK", default="edrops.tasks.reply_received")
@@ -292,6 +300,11 @@ NOTIFICATIONS_MAY_ANSWER = env(
 # a reference has failed: the engine tells the team.
 NOTIFICATIONS_UNDELIVERABLE_TASK = env(
     "NOTIFICATIONS_UNDELIVERABLE_TASK", default="edrops.tasks.page_undeliverable"
+)
+
+# Queued with a forward's Notification id when PagerDuty or a webhook refused it for good.
+NOTIFICATIONS_FORWARD_FAILED_TASK = env(
+    "NOTIFICATIONS_FORWARD_FAILED_TASK", default="edrops.tasks.forward_failed"
 )
 
 # --- API ------------------------------------------------------------------------------------

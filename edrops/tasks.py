@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from edrops import services
 from edrops.models import ProcessCheckIn
-from edrops.services import escalation, replies, unreachable
+from edrops.services import escalation, forwarding, replies, unreachable
 from notifications.queue import riding_out_outages
 
 log = logging.getLogger(__name__)
@@ -56,3 +56,11 @@ def page_undeliverable(person_id: int, reference: str, failures: list[list[str]]
         now=timezone.now(),
     )
     return entry.detail if entry else "not an event"
+
+
+def forward_failed(notification_id: int) -> str:
+    """PagerDuty or a webhook refused a forward for good (NOTIFICATIONS_FORWARD_FAILED_TASK)."""
+    return riding_out_outages(
+        lambda: forwarding.forward_failed(notification_id=notification_id, now=timezone.now()),
+        what=f"forward #{notification_id} failed",
+    )

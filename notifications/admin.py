@@ -30,7 +30,12 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ["reference", "person__handle", "slack_channel", "provider_id", "text"]
     raw_id_fields = ["person", "held_in"]
     list_select_related = ["person"]
-    readonly_fields = [f.name for f in Notification._meta.fields]
+    # A forward's destination may be a PagerDuty routing key, a secret: `addressee` shows it by
+    # its last four characters instead.
+    exclude = ["destination"]
+    readonly_fields = ["addressee"] + [
+        f.name for f in Notification._meta.fields if f.name != "destination"
+    ]
     inlines = [LogInline]
     date_hierarchy = "created_at"
 

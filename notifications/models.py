@@ -2,7 +2,9 @@
 
 A Notification is one message to one person over one channel about one opaque `reference`
 (the engine uses an event's UUID; this app never looks inside it) — or, as a *channel post*,
-one Slack message to a channel for nobody in particular (`person` empty, `slack_channel` set).
+one Slack message to a channel for nobody in particular (`person` empty, `slack_channel` set), or,
+as a *forward*, one message to a service outside (PagerDuty's Events API v2, a signed webhook:
+`person` empty, `destination` set).
 Its state only moves forward through compare-and-set updates, so any number of workers and
 clocks can share it:
 
@@ -21,7 +23,31 @@ from django.utils import timezone
 
 from rosters.models import Channel, Person
 
-__all__ = ["Channel", "InboundReply", "Notification", "NotificationLog", "OutboxMessage"]
+__all__ = [
+    "Channel",
+    "InboundReply",
+    "Notification",
+    "NotificationLog",
+    "Outbound",
+    "OutboxMessage",
+]
+
+
+class Outbound(models.TextChoices):
+    """Services outside that an escalation step forwards an event to (`pagerduty:ROUTING_KEY`,
+    `webhook:NAME`). Not a person's channel: nobody chooses them in a contact rule."""
+
+    PAGERDUTY = "pagerduty", "PagerDuty"
+    WEBHOOK = "webhook", "webhook"
+
+
+def shown_destination(channel: str, destination: str) -> str:
+    """How a forward's destination is written wherever people read (timeline, logs, admin, API):
+    a webhook by its name, PagerDuty by the last four characters of its routing key, which is a
+    secret (anyone holding it can open incidents on that service)."""
+    if channel == Outbound.PAGERDUTY:
+        return f"PagerDuty …{destination[-4:]}"
+    return f"webhook {destination}"
 
 
 class Notification(models.Model):
@@ -33,6 +59,11 @@ class Notification(models.Model):
     updated with the event's others. What differs is small and keyed on `person` being empty:
     times are shown in `time_zone` (the team's, given by the engine), per-person limits don't
     apply, and a failure has no next contact rule to move forward.
+
+    A forward is that row too, with `channel` pagerduty or webhook and `destination` the routing
+    key or the webhook's name: a trigger is a `page`, an acknowledge or resolve that follows it a
+    `status` message. Its `content` is what the engine rendered for the service (the Events API
+    payload, the webhook's body), sent as it is.
     """
 
     class Kind(models.TextChoices):
@@ -56,7 +87,7 @@ class Notification(models.Model):
         related_name="notifications",
         help_text="who it is for; empty for a post to a Slack channel",
     )
-    channel = models.CharField(max_length=16, choices=Channel.choices)
+    channel = models.CharField(max_length=16, choices=[*Channel.choices, *Outbound.choices])
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PAGE)
     reference = models.CharField(
         max_length=255, blank=True, db_index=True, help_text="what it is about (an event id)"
@@ -65,6 +96,11 @@ class Notification(models.Model):
     team_slack_channel = models.CharField(max_length=32, blank=True)
     slack_channel = models.CharField(
         max_length=32, blank=True, help_text="a channel post: the Slack channel it goes to"
+    )
+    destination = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="a forward: the PagerDuty routing key or the webhook's name (WEBHOOKS)",
     )
     time_zone = models.CharField(
         max_length=64, blank=True, help_text="IANA; how a channel post shows times"
@@ -110,18 +146,35 @@ class Notification(models.Model):
             models.Index(fields=["person", "channel", "sent_at"], name="notification_sent"),
         ]
         constraints = [
-            # For a person, or a Slack post to a channel: never both, never neither.
+            # For a person, a Slack post to a channel, or a forward: one, never two, never none.
             models.CheckConstraint(
-                condition=Q(person__isnull=False, slack_channel="")
-                | (Q(person__isnull=True, channel="slack") & ~Q(slack_channel="")),
+                condition=Q(person__isnull=False, slack_channel="", destination="")
+                | (
+                    Q(person__isnull=True, channel="slack", destination="")
+                    & ~Q(slack_channel="")
+                )
+                | (
+                    Q(person__isnull=True, channel__in=Outbound.values, slack_channel="")
+                    & ~Q(destination="")
+                ),
                 name="notification_one_addressee",
             ),
             # A page goes to a channel once per reference until it is answered (see
             # schedule_channel_page).
             models.UniqueConstraint(
                 fields=["reference", "slack_channel"],
-                condition=Q(kind="page", person__isnull=True, answered_at__isnull=True),
+                condition=Q(
+                    kind="page", person__isnull=True, channel="slack", answered_at__isnull=True
+                ),
                 name="channel_page_once",
+            ),
+            # And an event is forwarded to a service once until it is answered (see
+            # schedule_forward): PagerDuty dedups by our key, a webhook's receiver shouldn't
+            # have to.
+            models.UniqueConstraint(
+                fields=["reference", "channel", "destination"],
+                condition=Q(kind="page", answered_at__isnull=True) & ~Q(destination=""),
+                name="forward_once",
             ),
         ]
 
@@ -130,7 +183,15 @@ class Notification(models.Model):
 
     @property
     def addressee(self) -> str:
-        return str(self.person) if self.person_id else self.slack_channel
+        if self.person_id:
+            return str(self.person)
+        if self.destination:
+            return shown_destination(self.channel, self.destination)
+        return self.slack_channel
+
+    @property
+    def is_forward(self) -> bool:
+        return self.channel in Outbound.values
 
     @property
     def tz(self) -> ZoneInfo:

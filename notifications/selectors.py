@@ -125,3 +125,16 @@ def clicked_in(*, reply: InboundReply) -> str:
         if isinstance(value, dict) and isinstance(value.get(inner), str) and value[inner]:
             return value[inner]
     return ""
+
+
+def was_forwarded(*, reference: str, channel: str) -> bool:
+    """Whether a trigger about `reference` went (or was tried: it may have got there before a
+    timeout) to a service over `channel` (PagerDuty): what lets that service's answers act on
+    it. One the service refused for good opened nothing there."""
+    return (
+        Notification.objects.filter(
+            reference=reference, channel=channel, kind=Notification.Kind.PAGE, attempts__gt=0
+        )
+        .exclude(state=Notification.State.FAILED)
+        .exists()
+    )

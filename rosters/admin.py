@@ -28,7 +28,7 @@ from rosters.models import (
 )
 from rosters.models.people import new_calendar_token
 from rosters.selectors import OnCall, on_call_for_teams, policy_warning, shifts
-from rosters.validators import format_duration
+from rosters.validators import TARGET_SPELLINGS, format_duration, shown_target
 
 SCHEDULE_DAYS = 14
 
@@ -156,7 +156,7 @@ class EscalationPolicyInline(admin.StackedInline):
             return "save first, then add steps"
         url = reverse("admin:rosters_escalationpolicy_change", args=[policy.pk])
         lines = [
-            f"{i + 1}. {', '.join(s.targets)}"
+            f"{i + 1}. {', '.join(shown_target(t) for t in s.targets)}"
             + (f", then wait {format_duration(s.wait)}" if s.wait else "")
             for i, s in enumerate(policy.steps.all())
         ]
@@ -354,7 +354,7 @@ class TargetsField(forms.CharField):
 
 class EscalationStepForm(forms.ModelForm):
     targets = TargetsField(
-        help_text="comma-separated: rotation:NAME, person:HANDLE, team, slack:CHANNEL",
+        help_text=f"comma-separated: {TARGET_SPELLINGS} (WEBHOOKS names the webhooks)",
         widget=forms.TextInput(attrs={"size": 60}),
     )
 

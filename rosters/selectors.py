@@ -21,7 +21,7 @@ from rosters.models import (
     Team,
 )
 from rosters.shifts import Schedule, Span
-from rosters.validators import TargetKind, parse_target, unreachable_warning
+from rosters.validators import FORWARDS, Target, TargetKind, parse_target, unreachable_warning
 
 
 @dataclass(frozen=True)
@@ -218,14 +218,16 @@ def on_call_and_next(
 
 @dataclass(frozen=True)
 class Recipients:
-    """Whom a step pages: people (with their contact rules prefetched, for `contact_plan`) and
-    Slack channels to post in. `missing` lists targets that no longer name anything (a
-    rotation or person removed since the policy was snapshotted); `nobody` the ones that
+    """Whom a step pages: people (with their contact rules prefetched, for `contact_plan`),
+    Slack channels to post in and services outside to forward to. `missing` lists targets
+    that no longer name anything (a rotation or person removed since the policy was
+    snapshotted); `nobody` the ones that
     exist but reach no one now (an empty rotation, a team without members), so the timeline
     can say so."""
 
     people: list[Person]
     slack_channels: list[str] = field(default_factory=list)
+    forwards: list[Target] = field(default_factory=list)  # pagerduty:KEY, webhook:NAME
     missing: list[str] = field(default_factory=list)
     nobody: list[str] = field(default_factory=list)
 
@@ -236,6 +238,7 @@ def recipients_for_targets(*, team: Team, targets: list[str], at: datetime) -> R
     parsed = [parse_target(t) for t in targets]
     person_ids: list[int] = []
     channels: list[str] = []
+    forwards: list[Target] = []
     missing: list[str] = []
     rotation_names = {t.value for t in parsed if t.kind == TargetKind.ROTATION}
     handles = {t.value for t in parsed if t.kind == TargetKind.PERSON}
@@ -273,6 +276,9 @@ def recipients_for_targets(*, team: Team, targets: list[str], at: datetime) -> R
             person_ids.extend(members)
             if not members:
                 nobody.append(str(target))
+        elif target.kind in FORWARDS:
+            if target not in forwards:
+                forwards.append(target)
         elif target.value not in channels:
             channels.append(target.value)
     order = list(dict.fromkeys(person_ids))
@@ -281,6 +287,7 @@ def recipients_for_targets(*, team: Team, targets: list[str], at: datetime) -> R
     return Recipients(
         people=[by_pk[pk] for pk in order],
         slack_channels=channels,
+        forwards=forwards,
         missing=missing,
         nobody=nobody,
     )
@@ -351,7 +358,7 @@ def policy_warning(*, team: Team) -> str:
             (target.kind == TargetKind.ROTATION and target.value in staffed)
             or (target.kind == TargetKind.PERSON and target.value in reachable)
             or (target.kind == TargetKind.TEAM and team_reachable)
-            or target.kind == TargetKind.SLACK
+            or target.kind in (TargetKind.SLACK, *FORWARDS)
         )
 
     return unreachable_warning(ack_sla=policy.ack_sla, steps=steps, reaches=reaches)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 
 import phonenumbers
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 HANDLE_RE = re.compile(r"^[a-z0-9_-]+$")
@@ -112,12 +113,24 @@ class TargetKind:
     PERSON = "person"
     TEAM = "team"
     SLACK = "slack"
+    # Services outside that an event is forwarded to (notifications' `Outbound`).
+    PAGERDUTY = "pagerduty"
+    WEBHOOK = "webhook"
+
+
+FORWARDS = (TargetKind.PAGERDUTY, TargetKind.WEBHOOK)
+TARGET_SPELLINGS = (
+    "rotation:NAME, person:HANDLE, team, slack:CHANNEL, pagerduty:ROUTING_KEY or webhook:NAME"
+)
+# A PagerDuty Events API v2 routing key (a service's integration key): 32 letters and digits.
+ROUTING_KEY_RE = re.compile(r"^[A-Za-z0-9]{32}$")
+WEBHOOK_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 @dataclass(frozen=True)
 class Target:
     """One thing an escalation step notifies: `rotation:NAME`, `person:HANDLE`, `team`,
-    `slack:CHANNEL`."""
+    `slack:CHANNEL`, `pagerduty:ROUTING_KEY`, `webhook:NAME`."""
 
     kind: str
     value: str = ""
@@ -125,19 +138,58 @@ class Target:
     def __str__(self) -> str:
         return f"{self.kind}:{self.value}" if self.value else self.kind
 
+    @property
+    def shown(self) -> str:
+        """The target as messages show it: a routing key is a secret, so only its last four."""
+        if self.kind == TargetKind.PAGERDUTY:
+            return f"pagerduty:…{self.value[-4:]}"
+        return str(self)
+
+
+def shown_target(value: object) -> str:
+    """A target as typed, for an error message: a PagerDuty routing key masked, valid or not."""
+    text = value.strip() if isinstance(value, str) else str(value)
+    kind, _, name = text.partition(":")
+    if kind == TargetKind.PAGERDUTY and name:
+        return f"pagerduty:…{name.strip()[-4:]}"
+    return text
+
+
+def unknown_webhook(target: Target) -> str:
+    """Why a `webhook:NAME` target can't be sent ('' when it can): WEBHOOKS must name it."""
+    hooks = settings.WEBHOOKS if isinstance(settings.WEBHOOKS, dict) else {}
+    if target.kind != TargetKind.WEBHOOK or target.value in hooks:
+        return ""
+    return (
+        f"{target}: WEBHOOKS has no webhook named {target.value} "
+        f"(it has: {', '.join(sorted(hooks)) or 'none'})"
+    )
+
 
 def parse_target(value: str) -> Target:
     """Check the *spelling* of a target; whether the rotation or person exists is checked where
-    the team is known."""
+    the team is known (and a webhook's name where WEBHOOKS is)."""
     text = value.strip() if isinstance(value, str) else ""
     kind, _, name = text.partition(":")
+    name = name.strip()
     if kind == TargetKind.TEAM and not name:
         return Target(TargetKind.TEAM)
-    if kind in (TargetKind.ROTATION, TargetKind.PERSON, TargetKind.SLACK) and name.strip():
-        return Target(kind, name.strip())
+    if kind in (TargetKind.ROTATION, TargetKind.PERSON, TargetKind.SLACK) and name:
+        return Target(kind, name)
+    if kind == TargetKind.PAGERDUTY and ROUTING_KEY_RE.match(name):
+        return Target(kind, name)
+    if kind == TargetKind.PAGERDUTY:
+        raise ValidationError(
+            "%(value)s: a PagerDuty routing key is 32 letters and digits (the Events API v2 "
+            "integration key of the service).",
+            params={"value": shown_target(value)},
+            code="invalid_routing_key",
+        )
+    if kind == TargetKind.WEBHOOK and WEBHOOK_NAME_RE.match(name):
+        return Target(kind, name)
     raise ValidationError(
-        "%(value)r is not a target: write rotation:NAME, person:HANDLE, team or slack:CHANNEL.",
-        params={"value": value},
+        "%(value)s is not a target: write " + TARGET_SPELLINGS + ".",
+        params={"value": repr(shown_target(value) if isinstance(value, str) else value)},
         code="invalid_target",
     )
 

@@ -6,8 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from edrops import selectors, services
-from edrops.models import OUR_ID_PREFIX, Event
+from edrops import selectors
+from edrops.models import NOTE_MAX, OUR_ID_PREFIX, Event
 
 
 class HotPathSerializer(serializers.Serializer):
@@ -156,7 +156,7 @@ class EventListQuery(serializers.Serializer):
 
 
 class NoteIn(serializers.Serializer):
-    text = serializers.CharField(min_length=1, max_length=services.NOTE_MAX)
+    text = serializers.CharField(min_length=1, max_length=NOTE_MAX)
 
 
 class RejectedMessageOut(serializers.Serializer):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from edrops.api import heartbeats, maintenance, views
+from edrops.api import heartbeats, maintenance, pagerduty_hooks, views
 from edrops.api.adapters.alertmanager import AlertmanagerAdapter
 from edrops.api.adapters.native import NativeAdapter
 from edrops.api.adapters.pagerduty import PagerDutyAdapter
@@ -39,4 +39,6 @@ urlpatterns = [
         maintenance.MaintenanceDetailView.as_view(),
         name="maintenance-detail",
     ),
+    # PagerDuty's v3 webhooks: acknowledge and resolve of events forwarded to it.
+    path("hooks/pagerduty", pagerduty_hooks.pagerduty_webhook, name="pagerduty-webhook"),
 ]

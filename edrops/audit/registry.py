@@ -1,7 +1,9 @@
 """What the audit log records, declared as data: one line per model, with the fields it leaves
 out (state that changes by itself, e.g. a source's last heartbeat) and the fields whose values
-it hides (secrets: that one changed is recorded, never what it was or became)."""
+it hides (secrets: that one changed is recorded, never what it was or became; a step's
+PagerDuty routing key only by its last four characters)."""
 
+import ast
 from dataclasses import dataclass
 
 from auditlog.registry import auditlog
@@ -21,6 +23,7 @@ from rosters.models import (
     RotationMember,
     Team,
 )
+from rosters.validators import shown_target
 
 HIDDEN = "(hidden)"
 
@@ -31,6 +34,7 @@ class Audited:
     label: str  # what the log calls it ("object type")
     leave_out: tuple[str, ...] = ()
     hide: tuple[str, ...] = ()
+    mask: str = "edrops.audit.registry.hide"  # what a `hide` field's values become
     memberships: tuple[str, ...] = ()  # many-to-many fields, logged as added and removed
 
 
@@ -43,7 +47,12 @@ def audited() -> list[Audited]:
         Audited(RotationMember, "rotation member"),
         Audited(Override, "override"),
         Audited(EscalationPolicy, "escalation policy"),
-        Audited(EscalationStep, "escalation step"),
+        Audited(
+            EscalationStep,
+            "escalation step",
+            hide=("targets",),
+            mask="edrops.audit.registry.hide_routing_keys",
+        ),
         Audited(
             Source,
             "source",
@@ -68,6 +77,21 @@ def hide(value: str) -> str:
     return "" if value in ("", "None") else HIDDEN
 
 
+def hide_routing_keys(value: str) -> str:
+    """The mask for a step's targets: all of them as the log shows a list (comma-separated),
+    but a `pagerduty:` routing key, a secret, only by its last four characters. auditlog hands
+    the mask the value as text (a list's repr)."""
+    if value in ("", "None"):
+        return ""
+    try:
+        targets = ast.literal_eval(value)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        targets = None
+    if isinstance(targets, list):
+        return ", ".join(shown_target(t) for t in targets)
+    return HIDDEN
+
+
 def register_audited_models() -> None:
     """Called once, from EdropsConfig.ready()."""
     for entry in audited():
@@ -79,7 +103,7 @@ def register_audited_models() -> None:
             entry.model,
             include_fields=[name for name in columns if name not in entry.leave_out],
             mask_fields=list(entry.hide),
-            mask_callable="edrops.audit.registry.hide",
+            mask_callable=entry.mask,
             m2m_fields=set(entry.memberships),
         )
 

@@ -1,4 +1,5 @@
 from edrops.models.events import (
+    NOTE_MAX,
     OUR_ID_PREFIX,
     Event,
     EventRevision,
@@ -7,6 +8,7 @@ from edrops.models.events import (
     SenderStatus,
     TimelineEntry,
 )
+from edrops.models.forwards import ForwardAnswer
 from edrops.models.lockouts import ApiAuthFailures
 from edrops.models.maintenance import MaintenanceMode, MaintenanceWindow
 from edrops.models.metrics import Tally
@@ -14,10 +16,12 @@ from edrops.models.processes import ProcessCheckIn
 from edrops.models.sources import RateLimitState, Severity, Source
 
 __all__ = [
+    "NOTE_MAX",
     "OUR_ID_PREFIX",
     "ApiAuthFailures",
     "Event",
     "EventRevision",
+    "ForwardAnswer",
     "Integration",
     "MaintenanceMode",
     "MaintenanceWindow",

@@ -9,6 +9,8 @@ from rosters.models import Person, Team
 # External ids of events edrops raises itself (a source gone silent, a source sending bad
 # messages): a sender may not use them, so no body can revise or close those alarms.
 OUR_ID_PREFIX = "edrops:"
+# A note is one timeline entry (1,024 characters): the note, and who wrote it.
+NOTE_MAX = 800
 
 
 class SenderStatus(models.TextChoices):
@@ -235,6 +237,8 @@ class TimelineEntry(models.Model):
         OUTBOX = "outbox"
         WEB = "web"
         API = "api"
+        PAGERDUTY = "pagerduty"
+        WEBHOOK = "webhook"
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="timeline")
     at = models.DateTimeField()

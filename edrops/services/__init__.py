@@ -1,7 +1,7 @@
 """Writes of the edrops app. Keyword-only, typed; views, tasks and commands call these."""
 
+from edrops.models import NOTE_MAX
 from edrops.services.acknowledgement import (
-    NOTE_MAX,
     AckResult,
     acknowledge,
     act_as_sender,

@@ -18,8 +18,6 @@ from edrops.services.escalation import stop_paging
 from edrops.services.timeline import append_timeline
 from rosters.models import Person
 
-# A note is one timeline entry (1,024 characters): the note, and who wrote it.
-NOTE_MAX = 800
 logger = logging.getLogger(__name__)
 
 
@@ -31,9 +29,16 @@ class AckResult:
 
 
 def who(
-    *, by: Person | None, user: AbstractBaseUser | None = None, source: Source | None = None
+    *,
+    by: Person | None,
+    user: AbstractBaseUser | None = None,
+    source: Source | None = None,
+    outside: str = "",
 ) -> str:
-    """Who did it, in words: the person's handle, else the login, else the source."""
+    """Who did it, in words: the person's handle, else the login, else the source, else the
+    service outside as it named them ("PagerDuty (Tenex Engineer)")."""
+    if outside:
+        return outside
     if by is not None:
         return by.handle
     if user is not None:
@@ -50,9 +55,15 @@ def check_may_act(
     user: AbstractBaseUser | None = None,
     source: Source | None = None,
     slack_channel: str = "",
+    outside: str = "",
+    via: str = "",
 ) -> None:
-    """Refused unless the one acting may act on `event`: a source on its own events, a person
-    or login as edrops/permissions.py says."""
+    """Refused unless the one acting may act on `event`: a source on its own events, a service
+    outside (`outside`, answering over `via`) on events forwarded to it, a person or login as
+    edrops/permissions.py says."""
+    if outside:
+        permissions.check_forwarded_to(event=event, channel=via)
+        return
     if source is not None:
         if event.source_id != source.pk:
             raise permissions.Refused(f"source {source.name} acts only on its own events")
@@ -75,10 +86,19 @@ def acknowledge(
     via: str,
     at: datetime,
     slack_channel: str = "",
+    outside: str = "",
 ) -> AckResult:
     """Refused (nothing changes) when the one acting may not act on `event`."""
-    check_may_act(event=event, by=by, user=user, source=source, slack_channel=slack_channel)
-    name = who(by=by, user=user, source=source)
+    check_may_act(
+        event=event,
+        by=by,
+        user=user,
+        source=source,
+        slack_channel=slack_channel,
+        outside=outside,
+        via=via,
+    )
+    name = who(by=by, user=user, source=source, outside=outside)
     with transaction.atomic():
         won = Event.objects.filter(pk=event.pk, status=Event.Status.TRIGGERED).update(
             status=Event.Status.ACKNOWLEDGED,
@@ -121,10 +141,11 @@ def resolve(
     source: Source | None = None,
     via: str,
     at: datetime,
+    outside: str = "",
 ) -> AckResult:
     """Refused (nothing changes) when the one acting may not act on `event`."""
-    check_may_act(event=event, by=by, user=user, source=source)
-    name = who(by=by, user=user, source=source)
+    check_may_act(event=event, by=by, user=user, source=source, outside=outside, via=via)
+    name = who(by=by, user=user, source=source, outside=outside)
     with transaction.atomic():
         # Which state it leaves matters: from `triggered`, people were still being paged and
         # are told; from `acknowledged`, they were already told once.

@@ -7,7 +7,8 @@ moves like this, every hop committed with the state it changes:
     ingest ──(same statement)──► step task (0, 0)
     step task: lock the event; still triggered and still at (step, pass)? snapshot the team's
                policy (first step only), page the step's recipients (one Notification per
-               person and contact rule, one post per `slack:` channel), arm the next step;
+               person and contact rule, one post per `slack:` channel, one forward per
+               `pagerduty:`/`webhook:` target), arm the next step;
                none left: tell the team's channel
     clock:     claim events whose next_step_at has come (compare-and-set, SKIP LOCKED) and
                queue their step task
@@ -33,7 +34,7 @@ from django_q.tasks import async_task
 
 from edrops import metrics
 from edrops.models import Event, MaintenanceMode, Severity, TimelineEntry
-from edrops.services import tallies
+from edrops.services import forwarding, tallies
 from edrops.services.timeline import append_timeline
 from notifications import queue, rendering
 from notifications import services as notifications
@@ -200,8 +201,8 @@ def _following(event: Event, steps: list[dict]) -> tuple[int, int] | None:
 def _page_step(
     event: Event, step: dict, content: PageContent, now: datetime
 ) -> tuple[list[str], list[str]]:
-    """Schedule the step's pages; returns the handles and the Slack channels it reached.
-    Writes the timeline."""
+    """Schedule the step's pages and forwards; returns the handles, and the Slack channels and
+    services outside it reached. Writes the timeline."""
     recipients = recipients_for_targets(team=event.team, targets=step["targets"], at=now)
     steps = event.policy["steps"]
     where = f"step {event.step_index + 1} of {len(steps)}"
@@ -244,6 +245,13 @@ def _page_step(
         )
         # None: an earlier step posted it, and its button still works.
         (posted if post is not None else already).append(slack_channel)
+    forwarded = forwarding.forward(
+        event=event,
+        targets=recipients.forwards,
+        step=(event.step_index, event.pass_index),
+        alone=not (paged or posted or already),
+        now=now,
+    )
     notes += [f"{t} reaches nobody now" for t in recipients.nobody]
     notes += [f"{t} no longer exists" for t in recipients.missing]
     did = []
@@ -253,11 +261,13 @@ def _page_step(
         did.append(f"posted to {', '.join(posted)}")
     if already:
         did.append(f"{', '.join(already)} already {'has' if len(already) == 1 else 'have'} it")
+    did += forwarded
     detail = f"{where}: {'; '.join(did) or 'nobody to page'}"
     if notes:
         detail += f" ({'; '.join(notes)})"
     append_timeline(event=event, at=now, kind=TimelineEntry.Kind.ESCALATED, detail=detail)
-    return paged, posted + already
+    # A service outside counts as reached, like a Slack channel: its people answer there.
+    return paged, posted + already + [t.shown for t in recipients.forwards]
 
 
 def _contact_plan(event: Event, person: Person, now: datetime) -> list[tuple[str, datetime]]:
@@ -380,13 +390,15 @@ def stop_paging(
     *, event: Event, message: str, tell: bool, actor: Person | None, at: datetime
 ) -> None:
     """The event has left `triggered`: nothing more goes out about it. Pending pages are
-    cancelled, its Slack messages say what happened, and — when `tell` — everyone who got an
+    cancelled, services it was forwarded to are told (acknowledge or resolve), its Slack
+    messages say what happened, and — when `tell` — everyone who got an
     SMS page gets one short status SMS (the person who answered by SMS gets theirs from the
     reply handler)."""
     reference = str(event.pk)
     Event.objects.filter(pk=event.pk).update(next_step_at=None, step_queued_at=None)
     event.next_step_at = event.step_queued_at = None  # the instance as the row now is
     notifications.cancel_pending(reference=reference, reason=message)
+    forwarding.follow_up(event=event, now=at)
     local = at.astimezone(event.team.tz)
     notifications.update_slack_messages(
         reference=reference, title=event.summary, text=f"{message} at {local:%H:%M %Z}"

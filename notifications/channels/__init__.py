@@ -1,12 +1,14 @@
 """The channels, and which one carries a notification (the outbox when a provider has no
 credentials). The contract is in `base.py`: every channel sends; those whose messages can be
-changed afterwards (Slack, and the outbox standing in for it) also update."""
+changed afterwards (Slack, and the outbox standing in for it) also update. Forwards (PagerDuty,
+a webhook) have no outbox: their destination is named in the step, so there is nothing to
+stand in for."""
 
 from typing import Protocol
 
-from notifications.channels import email, outbox, slack, sms, voice
+from notifications.channels import email, outbox, pagerduty, slack, sms, voice, webhook
 from notifications.channels.base import Sent, TransportError, slack_configured, twilio_configured
-from notifications.models import Channel, Notification, SlackMessage
+from notifications.models import Channel, Notification, Outbound, SlackMessage
 
 __all__ = [
     "Sent",
@@ -39,9 +41,14 @@ def uses_outbox(channel: str) -> bool:
 def transport_for(channel: str) -> Transport:
     if uses_outbox(channel):
         return outbox
-    return {Channel.SLACK: slack, Channel.SMS: sms, Channel.VOICE: voice, Channel.EMAIL: email}[
-        Channel(channel)
-    ]
+    return {
+        Channel.SLACK: slack,
+        Channel.SMS: sms,
+        Channel.VOICE: voice,
+        Channel.EMAIL: email,
+        Outbound.PAGERDUTY: pagerduty,
+        Outbound.WEBHOOK: webhook,
+    }[channel]
 
 
 def updater_for(message: SlackMessage) -> Updating:

@@ -9,6 +9,7 @@ Rendering happens before (`notification.text` is what goes out), state changes a
 the outbox, so `make run` shows every page without accounts.
 """
 
+import math
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -30,6 +31,32 @@ class TransportError(Exception):
         self.retry_after = retry_after  # seconds the provider asked us to wait (Slack 429)
 
 
+# However long a provider asks us to wait, a page is tried again within this.
+RETRY_AFTER_MAX = 300.0
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A Retry-After header in seconds (None: absent, or a date we don't read), at most
+    RETRY_AFTER_MAX: a response window is minutes long."""
+    try:
+        seconds = float(value) if value else None
+    except ValueError:
+        return None
+    if seconds is None or not math.isfinite(seconds):
+        return None
+    return min(max(seconds, 0.0), RETRY_AFTER_MAX)
+
+
+def refused(message: str, *, status: int, retry_after: str | None = None) -> TransportError:
+    """An HTTP answer other than success, as a TransportError: 429 is tried again after its
+    Retry-After, a 5xx after the back-off; anything else (400, 401, 404, a redirect) would be
+    answered the same again, so it is permanent."""
+    if status == 429:
+        seconds = retry_after_seconds(retry_after)
+        return TransportError(f"{message}, rate limited", retry_after=seconds)
+    return TransportError(message, permanent=status < 500)
+
+
 def slack_configured() -> bool:
     return bool(settings.SLACK_BOT_TOKEN)
 
@@ -40,4 +67,4 @@ def twilio_configured() -> bool:
     )
 
 
-__all__ = ["Notification", "Sent", "TransportError"]
+__all__ = ["Notification", "Sent", "TransportError", "refused", "retry_after_seconds"]

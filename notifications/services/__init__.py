@@ -8,14 +8,18 @@ answer_click(*, reply, text) -> bool            (only the clicker sees it, in Sl
 cancel_pending(*, reference, reason) -> int
 enqueue_due(*, now) -> int                      (the clock, every tick)
 update_slack_messages(*, reference, text, title="") -> int
+schedule_forward(*, channel, destination, reference, content, due_at) -> Notification | None
+forwarded(*, reference) -> list[Forwarded]      (who outside heard of it, and what last)
 deliver(*, notification_id) -> str              (the delivery task)
 
 Upward, by task name (this app never imports the engine): settings.NOTIFICATIONS_REPLY_TASK
 with each inbound reply's id, settings.NOTIFICATIONS_UNDELIVERABLE_TASK with (person id,
-reference, [[channel, why], ...]) when every page to a person about a reference has failed.
+reference, [[channel, why], ...]) when every page to a person about a reference has failed,
+settings.NOTIFICATIONS_FORWARD_FAILED_TASK with a forward's id when it failed for good.
 """
 
 from notifications.services.delivery import deliver
+from notifications.services.forwards import Forwarded, forwarded, schedule_forward
 from notifications.services.replies import (
     answer_click,
     callback_key,
@@ -37,15 +41,18 @@ from notifications.services.scheduling import (
 )
 
 __all__ = [
+    "Forwarded",
     "answer_click",
     "callback_key",
     "cancel_pending",
     "deliver",
     "enqueue_due",
+    "forwarded",
     "record_reply",
     "record_twilio_status",
     "refresh_bundle_message",
     "schedule_channel_page",
+    "schedule_forward",
     "schedule_page",
     "send_channel_notice",
     "send_status",

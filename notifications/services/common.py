@@ -76,7 +76,25 @@ def failed_for_good(
     """`notification` has just become `failed` and will not be tried again (the caller moved it,
     in this transaction). The person's next rule goes now (its log says `moved_because`,
     default "sms failed"); if that was their last way in, the engine is told
-    (settings.NOTIFICATIONS_UNDELIVERABLE_TASK), in this transaction."""
+    (settings.NOTIFICATIONS_UNDELIVERABLE_TASK), in this transaction. A forward's failure is
+    handed up too (settings.NOTIFICATIONS_FORWARD_FAILED_TASK, with its id)."""
+    if notification.is_forward:
+        # PagerDuty or a webhook refused it (an invalid routing key): the engine puts it on the
+        # event's timeline and, when it was all a step reached, moves the escalation on.
+        logger.error(
+            "%s #%s to %s failed for good: %s",
+            notification.kind,
+            notification.pk,
+            notification.addressee,
+            error,
+        )
+        async_task(
+            settings.NOTIFICATIONS_FORWARD_FAILED_TASK,
+            notification.pk,
+            group="forward-failed",
+            task_name=f"forward failed #{notification.pk}",
+        )
+        return
     if notification.person_id is None:
         # A post to a channel (a step's target, or the notice that tells the team something
         # went wrong): there is nobody further to tell, so the log is the last resort.

@@ -18,13 +18,14 @@ Send: outside any transaction (a provider call must not hold locks). Then record
 When the failed page was the person's last way in, the engine is told (`failed_for_good`).
 
 A channel post (no person) is claimed, sent and recorded the same way, without the person's
-lock or limits (see `schedule_channel_page`).
+lock or limits (see `schedule_channel_page`); so is a forward (PagerDuty, a webhook), which
+also waits for the message before it to the same destination (`waiting_behind`).
 """
 
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from notifications import channels, rendering, slack_blocks, throttle
@@ -41,6 +42,8 @@ Kind = Notification.Kind
 MAX_ATTEMPTS = 5
 BACKOFF_FIRST = timedelta(seconds=10)
 BACKOFF_MAX = timedelta(minutes=5)
+# How long a forward waits for the one before it to the same destination to be decided.
+ORDER_WAIT = timedelta(seconds=1)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -93,6 +96,8 @@ def _claim(notification_id: int) -> tuple[Notification | None, str]:
     )
     if notification is None:
         return None, "not pending, or not due yet"
+    if notification.is_forward and waiting_behind(notification, now=now):
+        return None, "waiting for the message before it"
 
     if person_id is not None and notification.kind in throttle.COUNTED_KINDS:
         # May be another row: a bundle standing for this page, or the page its bundle lets go.
@@ -130,7 +135,28 @@ def _claim(notification_id: int) -> tuple[Notification | None, str]:
     return notification, "claimed"
 
 
+def waiting_behind(notification: Notification, *, now: datetime) -> bool:
+    """Whether an earlier forward to the same destination about the same reference is still
+    undecided (pending or being sent): then this one waits ORDER_WAIT and is claimed again, so
+    a service hears trigger, acknowledge and resolve in that order."""
+    earlier = Notification.objects.filter(
+        Q(state=State.PENDING) | Q(state=State.SENDING),
+        reference=notification.reference,
+        channel=notification.channel,
+        destination=notification.destination,
+        pk__lt=notification.pk,
+    )
+    if not earlier.exists():
+        return False
+    Notification.objects.filter(pk=notification.pk, state=State.PENDING).update(
+        due_at=now + ORDER_WAIT, enqueued_at=None
+    )
+    return True
+
+
 def _render(notification: Notification, *, now: datetime) -> None:
+    if notification.is_forward:
+        return  # the engine rendered it for the service; `text` says what it is
     tz = notification.tz
     channel = notification.channel
     if notification.kind == Kind.STATUS:

@@ -6,7 +6,14 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 
 from rosters.models.people import Person, Team
-from rosters.validators import Target, TargetKind, parse_target
+from rosters.validators import (
+    TARGET_SPELLINGS,
+    Target,
+    TargetKind,
+    parse_target,
+    shown_target,
+    unknown_webhook,
+)
 
 DEFAULT_ACK_SLA = timedelta(minutes=10)
 
@@ -31,8 +38,9 @@ class EscalationPolicy(models.Model):
 
 class EscalationStep(models.Model):
     """Targets are stored as the roster file writes them (`rotation:primary`, `person:dan`,
-    `team`, `slack:C0GRIDOPS`): one list that the admin, the file and the escalation engine's
-    snapshot all read the same way, and that `clean()` checks against the team."""
+    `team`, `slack:C0GRIDOPS`, `pagerduty:<routing key>`, `webhook:derms`): one list that the
+    admin, the file and the escalation engine's snapshot all read the same way, and that
+    `clean()` checks against the team."""
 
     policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField(default=0)
@@ -46,7 +54,9 @@ class EscalationStep(models.Model):
 
     def __str__(self) -> str:
         # The team's slug first: the audit log finds a team's steps by its name.
-        return f"{self.policy.team} step {self.position}: {', '.join(self.targets)}"
+        # (A routing key is a secret: shown by its last four, here as everywhere.)
+        shown = ", ".join(shown_target(t) for t in self.targets)
+        return f"{self.policy.team} step {self.position}: {shown}"
 
     def clean(self) -> None:
         try:
@@ -61,7 +71,7 @@ class EscalationStep(models.Model):
 def target_errors(targets: object, *, team: Team | None) -> list[str]:
     """Every problem with a step's targets, as messages an ops lead can act on."""
     if not isinstance(targets, list) or not targets:
-        return ["Give at least one target: rotation:NAME, person:HANDLE, team or slack:CHANNEL."]
+        return [f"Give at least one target: {TARGET_SPELLINGS}."]
     errors: list[str] = []
     parsed: list[Target] = []
     for raw in targets:
@@ -69,6 +79,7 @@ def target_errors(targets: object, *, team: Team | None) -> list[str]:
             parsed.append(parse_target(raw))
         except ValidationError as e:
             errors.extend(e.messages)
+    errors += [why for t in parsed if (why := unknown_webhook(t))]
     handles = [t.value for t in parsed if t.kind == TargetKind.PERSON]
     known = set(Person.objects.filter(handle__in=handles).values_list("handle", flat=True))
     errors += [f"person:{h}: nobody has the handle {h}." for h in handles if h not in known]

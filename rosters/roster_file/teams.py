@@ -15,8 +15,11 @@ from rosters.models.schedule import MIN_SHIFT
 from rosters.roster_file.checker import MAX_LIST, Checker
 from rosters.roster_file.plan import PolicyPlan, RotationPlan, TeamPlan
 from rosters.validators import (
+    FORWARDS,
+    TARGET_SPELLINGS,
     TargetKind,
     parse_target,
+    unknown_webhook,
     unreachable_warning,
     validate_timezone,
 )
@@ -190,7 +193,7 @@ def _check_policy(
         if not isinstance(notify, list) or not notify:
             c.error(
                 f"{spath}.notify",
-                "give a list of targets: rotation:NAME, person:HANDLE, team, slack:CHANNEL",
+                f"give a list of targets: {TARGET_SPELLINGS}",
             )
             continue
         targets: list[str] = []
@@ -213,6 +216,9 @@ def _check_policy(
             if target.kind == TargetKind.PERSON and target.value not in known:
                 c.error(tpath, f"nobody has the handle {target.value}")
                 continue
+            if why := unknown_webhook(target):
+                c.error(tpath, why)
+                continue
             targets.append(str(target))
         if wait is not None:
             steps.append((targets, wait))
@@ -225,7 +231,7 @@ def _check_policy(
             (t.kind == TargetKind.ROTATION and t.value in staffed)
             or (t.kind == TargetKind.PERSON and t.value in reachable)
             or (t.kind == TargetKind.TEAM and any(m in reachable for m in members))
-            or t.kind == TargetKind.SLACK
+            or t.kind in (TargetKind.SLACK, *FORWARDS)
         ),
     )
     if warning:

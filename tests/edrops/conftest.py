@@ -15,7 +15,7 @@ from edrops.clock import tick
 from edrops.models import Event
 from rosters.models import Team
 from tests.factories import PersonFactory, TeamFactory, person_token
-from tests.fakes.fixtures import slack, twilio  # noqa: F401 -- fixtures
+from tests.fakes.fixtures import pagerduty, receiver, slack, twilio  # noqa: F401 -- fixtures
 from tests.fakes.queue import run_queued_tasks
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "edrops" / "api" / "examples"

@@ -179,6 +179,21 @@ def test_secrets_never_reach_the_log(lead, django_user_model):
                 before="(hidden)", after="(hidden)")  # fmt: skip
 
 
+def test_a_routing_key_in_a_step_reaches_the_log_only_by_its_last_four(
+    tmp_path, lead, settings
+):
+    key = "R0GRIDOPS0000000000000000000001a"
+    load_roster(tmp_path)
+    forwarding = json.loads(json.dumps(ROSTER))
+    forwarding["teams"][0]["escalation"]["steps"][1]["notify"] = ["team", f"pagerduty:{key}"]
+    load_roster(tmp_path, forwarding)
+    stored = json.dumps(list(LogEntry.objects.values("changes", "object_repr")))
+    rows = read_csv(lead, model="rosters.escalationstep")
+    assert key not in stored
+    assert key not in json.dumps(rows)
+    assert find(rows, field="targets", before="team", after="team, pagerduty:…001a")
+
+
 def test_permissions_are_logged_group_membership_included(client, django_user_model, lead):
     leads = Group.objects.get(name="Leads")
     ops = client_for(django_user_model.objects.create_superuser("olivia", None, None))

@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.fakes.pagerduty import FakePagerDuty
+from tests.fakes.receiver import FakeReceiver
 from tests.fakes.slack import FakeSlack
 from tests.fakes.twilio import FakeTwilio
 
@@ -25,5 +27,26 @@ def slack(live_server, settings):
     settings.SLACK_BOT_TOKEN = fake.token
     settings.SLACK_SIGNING_SECRET = fake.signing_secret
     settings.SLACK_API_URL = fake.api_url
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def pagerduty(settings):
+    """A fake PagerDuty for edrops in process: its Events API is where the client sends, and
+    its webhooks are signed with edrops' PAGERDUTY_WEBHOOK_SECRET (`fake.webhook(...)` gives
+    the body and headers; post them with the test client)."""
+    fake = FakePagerDuty()
+    settings.PAGERDUTY_EVENTS_URL = fake.url
+    settings.PAGERDUTY_WEBHOOK_SECRET = fake.webhook_secret
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def receiver(settings):
+    """A webhook receiver named `derms` in WEBHOOKS."""
+    fake = FakeReceiver()
+    settings.WEBHOOKS = {"derms": {"url": fake.hook_url, "secret": fake.secret}}
     yield fake
     fake.close()

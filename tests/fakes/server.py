@@ -22,6 +22,7 @@ class Recorded:
     path: str
     headers: dict[str, str]
     params: dict[str, Any]
+    raw: bytes = b""  # the body as it came, for checking a signature over it
     at: float = field(default_factory=time.time)  # wall clock, for the chaos test and bench/
 
 
@@ -57,12 +58,13 @@ class FakeServer:
 
             def _serve(self, method: str) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode() if length else ""
+                body = self.rfile.read(length) if length else b""
+                raw = body.decode()
                 if self.headers.get("Content-Type", "").startswith("application/json"):
                     params = json.loads(raw or "{}")
                 else:
                     params = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
-                recorded = Recorded(method, self.path, dict(self.headers.items()), params)
+                recorded = Recorded(method, self.path, dict(self.headers.items()), params, body)
                 reply = fake._handle(recorded)
                 body, content_type = reply.encode()
                 self.send_response(reply.status)
