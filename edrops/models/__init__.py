@@ -9,6 +9,7 @@ from edrops.models.events import (
 )
 from edrops.models.lockouts import ApiAuthFailures
 from edrops.models.metrics import Tally
+from edrops.models.openadr import Opt, OptAnswer, Vtn
 from edrops.models.processes import ProcessCheckIn
 from edrops.models.sources import RateLimitState, Severity, Source
 
@@ -18,6 +19,8 @@ __all__ = [
     "Event",
     "EventRevision",
     "Integration",
+    "Opt",
+    "OptAnswer",
     "ProcessCheckIn",
     "RateLimitState",
     "RejectedMessage",
@@ -26,4 +29,5 @@ __all__ = [
     "Source",
     "Tally",
     "TimelineEntry",
+    "Vtn",
 ]

@@ -24,6 +24,8 @@ class Integration(models.TextChoices):
     NATIVE = "native"
     PAGERDUTY = "pagerduty"
     ALERTMANAGER = "alertmanager"
+    OPENADR_2B = "openadr2b", "OpenADR 2.0b"
+    OPENADR_3 = "openadr3", "OpenADR 3"
     EDROPS = "edrops", "edrops itself"
 
 
@@ -207,6 +209,7 @@ class TimelineEntry(models.Model):
         REPLY = "reply"
         UNREACHABLE = "unreachable"
         NOTE = "note"
+        VTN = "vtn", "told the VTN"
 
     class Channel(models.TextChoices):
         SLACK = "slack"

@@ -1,0 +1,99 @@
+"""Sources that are OpenADR VENs: edrops polls a utility's VTN (OpenADR 2.0b or 3) for its
+events instead of being sent them, and tells the VTN whether the aggregator takes part.
+
+`Vtn` is the source's link to its VTN and the lease that makes one `ven` process its owner;
+`OptAnswer` is an answer owed to the VTN (an outbox: acknowledge, decline and the respond-by
+default write one in their own transaction, the owning `ven` process sends it and records the
+VTN's reply)."""
+
+from datetime import timedelta
+
+from django.db import models
+
+from edrops.models.events import Event
+from edrops.models.sources import Source
+
+
+class Opt(models.TextChoices):
+    """OpenADR's two answers (2.0b `oadrCreatedEvent` optType; 3 has no opt of its own)."""
+
+    IN = "optIn"
+    OUT = "optOut"
+
+
+class Vtn(models.Model):
+    class Protocol(models.TextChoices):
+        OPENADR_2B = "2.0b", "OpenADR 2.0b"
+        OPENADR_3 = "3", "OpenADR 3"
+
+    source = models.OneToOneField(
+        Source, primary_key=True, on_delete=models.CASCADE, related_name="vtn"
+    )
+    protocol = models.CharField(max_length=8, choices=Protocol.choices)
+    url = models.URLField("VTN URL", max_length=500)
+    ven_name = models.CharField(
+        "VEN name", max_length=128, blank=True, help_text="how the VTN knows us (2.0b; 3: client)"
+    )
+    ven_id = models.CharField(
+        "VEN id", max_length=128, blank=True, help_text="empty: the VTN assigns one at registration"
+    )
+    poll_interval = models.DurationField(
+        default=timedelta(seconds=10),
+        help_text="the fastest it polls; a 2.0b VTN's requested rate wins when it asks for one",
+    )
+    default_opt = models.CharField(
+        max_length=8,
+        choices=Opt.choices,
+        default=Opt.OUT,
+        help_text="the answer a 2.0b VTN gets at once, before anyone has acknowledged",
+    )
+    # 2.0b over TLS: file paths the ven process reads (PEM).
+    cert = models.CharField(max_length=500, blank=True, help_text="path to our certificate")
+    key = models.CharField(max_length=500, blank=True, help_text="path to our private key")
+    vtn_ca = models.CharField(max_length=500, blank=True, help_text="path to the VTN's CA")
+    # OpenADR 3: OAuth2 client credentials, and the program whose events we read.
+    client_id = models.CharField(max_length=4096, blank=True)
+    client_secret = models.CharField(max_length=4096, blank=True)
+    program = models.CharField(max_length=128, blank=True, help_text="3: programName; empty: all")
+
+    # The lease: the one `ven` process polling this VTN, until `lease_until` (renewed every
+    # second; another process takes over once it has passed).
+    owner = models.CharField(max_length=255, blank=True, help_text="host:pid of the ven process")
+    lease_until = models.DateTimeField(null=True, blank=True)
+    registered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "VTN"
+
+    def __str__(self) -> str:
+        return f"{self.source.name} → {self.url} (OpenADR {self.protocol})"
+
+
+class OptAnswer(models.Model):
+    """An answer the VEN owes the VTN for `event`, sent by the ven process that owns its source."""
+
+    class Reason(models.TextChoices):
+        ACKNOWLEDGED = "acknowledged"
+        DECLINED = "declined"
+        UNANSWERED = "unanswered", "nobody answered by respond-by"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="opt_answers")
+    opt = models.CharField(max_length=8, choices=Opt.choices)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    vtn_reply = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            # The ven process's question every second: what is owed?
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(sent_at__isnull=True),
+                name="opt_answer_owed",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opt} for {self.event_id} ({self.reason})"
