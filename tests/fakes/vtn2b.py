@@ -130,7 +130,8 @@ class Vtn2b:
             event = self._event(event_id)
             start = datetime.now(UTC) + starts_in
             utils.setmember(event, "active_period.dtstart", start)
-            for interval in utils.getmember(event, "event_signals")[0]["intervals"]:
+            signal = utils.getmember(event, "event_signals")[0]
+            for interval in utils.getmember(signal, "intervals"):
                 utils.setmember(interval, "dtstart", start)
             utils.increment_event_modification_number(event)
             self.server.events_updated[VEN_ID] = True
