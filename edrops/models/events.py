@@ -172,6 +172,11 @@ class Event(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN
 
+    @property
+    def from_vtn(self) -> bool:
+        """An OpenADR VTN's event: it can be declined (the VTN is told optOut)."""
+        return self.integration in (Integration.OPENADR_2B, Integration.OPENADR_3)
+
 
 class EventRevision(models.Model):
     """Every accepted body, as the sender sent it (tokens removed)."""
