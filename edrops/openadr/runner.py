@@ -5,6 +5,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
+import aiohttp
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
@@ -69,6 +70,11 @@ class Runner:
                         await self.poll()
                 except asyncio.CancelledError:
                     raise
+                except (OSError, TimeoutError, aiohttp.ClientError) as error:
+                    # A VTN that is down: the missing heartbeats raise the alarm, not this log.
+                    logger.warning(
+                        "%s: %s does not answer: %s", self.vtn.source, self.vtn.url, error
+                    )
                 except Exception:
                     # A VTN that answers nonsense must not end this VEN: the next poll may be fine.
                     logger.exception("%s: talking to %s failed", self.vtn.source, self.vtn.url)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from edrops.models import OptAnswer, ProcessCheckIn, Vtn
 from edrops.openadr import vtns
 from edrops.openadr.client2b import Ven2b
+from edrops.openadr.client3 import Ven3
 from edrops.openadr.runner import Runner
 from edrops.services import check_in, opt_answers, process_name
 
@@ -31,6 +32,7 @@ TICK_SECONDS = 1.0
 BACKOFF_SECONDS = (1.0, 2.0, 4.0, 5.0)
 VENS: dict[str, Callable[[Vtn], Runner]] = {
     Vtn.Protocol.OPENADR_2B: Ven2b,
+    Vtn.Protocol.OPENADR_3: Ven3,
 }
 # A change to any of these restarts the source's VEN (a new URL, new credentials...).
 SETTINGS = (

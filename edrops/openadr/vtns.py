@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Q
 
-from edrops.models import Source, Vtn
-from edrops.openadr import mapping2b
+from edrops.models import Event, Integration, Source, Vtn
+from edrops.openadr import mapping2b, mapping3
 from edrops.services import EventInput, IngestResult, ingest, rearm, record_life
 from edrops.services.opt_answers import answer_for, record_first_answer
 
@@ -88,3 +88,24 @@ def receive_2b(*, vtn: Vtn, event: dict, xml: str, now: datetime) -> Received:
             event=result.event, told=f"{answer} (modificationNumber {data.revision})", at=now
         )
     return Received(result=result, answer=answer)
+
+
+def receive_3(*, vtn: Vtn, events: list[dict], program_name: str, now: datetime) -> int:
+    """Ingest what an OpenADR 3 VTN lists now; an open event of ours it no longer lists was
+    deleted: cancelled (and those paged are told). Returns how many events changed."""
+    name = vtn.source.name
+    inputs = [
+        mapping3.event_input(event=event, program_name=program_name, vtn_name=name, now=now)
+        for event in events
+        if isinstance(event, dict) and event.get("id")
+    ]
+    listed = {data.external_id for data in inputs}
+    gone = (
+        Event.objects.filter(
+            source=vtn.source, integration=Integration.OPENADR_3, status__in=Event.OPEN
+        )
+        .exclude(external_id__in=listed)
+        .values_list("external_id", "summary")
+    )
+    inputs += [mapping3.deleted_input(external_id=i, summary=summary) for i, summary in gone]
+    return sum(receive(vtn=vtn, data=data, now=now).changed for data in inputs)
