@@ -7,11 +7,19 @@ default write one in their own transaction, the owning `ven` process sends it an
 VTN's reply)."""
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from edrops.models.events import Event
 from edrops.models.sources import Source
+
+
+def validate_http_url(value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError(f"{value!r} is not an http:// or https:// URL")
 
 
 class Opt(models.TextChoices):
@@ -30,7 +38,9 @@ class Vtn(models.Model):
         Source, primary_key=True, on_delete=models.CASCADE, related_name="vtn"
     )
     protocol = models.CharField(max_length=8, choices=Protocol.choices)
-    url = models.URLField("VTN URL", max_length=500)
+    # Not a URLField: its validator refuses hosts without a dot, and a VTN on the same
+    # network is often `http://vtn:8080/...`.
+    url = models.CharField("VTN URL", max_length=500, validators=[validate_http_url])
     ven_name = models.CharField(
         "VEN name", max_length=128, blank=True, help_text="how the VTN knows us (2.0b; 3: client)"
     )

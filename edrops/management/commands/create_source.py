@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from edrops import services
 from edrops.models import Opt, Source, Vtn
@@ -122,18 +123,20 @@ class Command(BaseCommand):
                 "Pass --token to set one (or rotate it in the admin)."
             )
         try:
-            source, plaintext = services.upsert_source(
-                name=name,
-                team=found,
-                token=token,
-                rate_limit=rate_limit,
-                heartbeat_interval=heartbeat_interval,
-                heartbeat_grace=heartbeat_grace,
-                may_page=pageable,
-            )
-            if openadr2b_vtn or openadr3_vtn:
-                settings = vtn_settings(openadr2b_vtn, openadr3_vtn, o)
-                services.connect_vtn(source=source, vtn=settings)
+            # All of it or nothing: a VTN refused leaves no half-made source behind.
+            with transaction.atomic():
+                source, plaintext = services.upsert_source(
+                    name=name,
+                    team=found,
+                    token=token,
+                    rate_limit=rate_limit,
+                    heartbeat_interval=heartbeat_interval,
+                    heartbeat_grace=heartbeat_grace,
+                    may_page=pageable,
+                )
+                if openadr2b_vtn or openadr3_vtn:
+                    settings = vtn_settings(openadr2b_vtn, openadr3_vtn, o)
+                    services.connect_vtn(source=source, vtn=settings)
         except ValidationError as e:
             raise CommandError("; ".join(e.messages)) from None
         heartbeat = (
