@@ -3,8 +3,10 @@ respond-by), the leases between ven processes, decline by API and SMS, readiness
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
@@ -218,3 +220,31 @@ def test_create_source_makes_an_openadr_source_and_refuses_half_a_configuration(
     assert (vtn.protocol, vtn.ven_name, vtn.default_opt) == ("2.0b", "edrops", "optIn")
     assert vtn.source.heartbeat_interval == timedelta(seconds=3), "a dead VTN is a silent source"
     assert "Reads OpenADR 2.0b events" in capsys.readouterr().out
+
+
+def test_a_roster_files_source_reads_a_vtn_and_its_secret_comes_from_the_environment(
+    tmp_path, team, monkeypatch
+):
+    path = tmp_path / "roster.yaml"
+
+    def load(openadr: dict) -> str:
+        entry = {"name": "pjm3", "team": "grid-ops", "openadr": openadr}
+        path.write_text(yaml.safe_dump({"sources": [entry]}))
+        out = StringIO()
+        call_command("load_roster", str(path), stdout=out, stderr=StringIO())
+        return out.getvalue()
+
+    oadr3 = {
+        "version": "3", "vtn": "http://vtn:8080/openadr3", "client_id": "edrops",
+        "client_secret_env": "PJM_VTN_SECRET", "program": "pjm-lm", "poll_interval": "5s",
+    }  # fmt: skip
+    with pytest.raises(CommandError, match="nothing was changed"):
+        load(oadr3)  # $PJM_VTN_SECRET is not set
+    monkeypatch.setenv("PJM_VTN_SECRET", "s3cret")
+    load(oadr3)
+    vtn = Vtn.objects.get(source__name="pjm3")
+    assert (vtn.protocol, vtn.client_secret, vtn.program) == ("3", "s3cret", "pjm-lm")
+    assert vtn.poll_interval == timedelta(seconds=5)
+    assert "no changes" in load(oadr3)
+    with pytest.raises(CommandError, match="nothing was changed"):
+        load({"version": "2.0b", "vtn": "ftp://vtn/"})
