@@ -78,6 +78,20 @@ class Vtn(models.Model):
     def __str__(self) -> str:
         return f"{self.source.name} → {self.url} (OpenADR {self.protocol})"
 
+    def clean(self) -> None:
+        """Settings that can't work, for create_source, the roster file and the admin alike."""
+        problems = {}
+        if self.protocol == self.Protocol.OPENADR_2B and not self.ven_name:
+            problems["ven_name"] = "an OpenADR 2.0b VEN needs a name (--ven-name)"
+        if self.protocol == self.Protocol.OPENADR_3 and not (self.client_id and self.client_secret):
+            problems["client_id"] = "an OpenADR 3 VEN needs --client-id and --client-secret"
+        if bool(self.cert) != bool(self.key):
+            problems["cert"] = "give both a certificate and its key, or neither"
+        if self.poll_interval is not None and self.poll_interval < timedelta(seconds=1):
+            problems["poll_interval"] = "poll at most once a second"
+        if problems:
+            raise ValidationError(problems)
+
 
 class OptAnswer(models.Model):
     """An answer the VEN owes the VTN for `event`, sent by the ven process that owns its source."""

@@ -4,7 +4,6 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -92,25 +91,10 @@ def connect_vtn(*, source: Source, vtn: VtnSettings) -> Vtn:
             values.setdefault(name, getattr(vtn, name))
         for name, value in values.items():
             setattr(found, name, value)
-        _check_vtn(found)
-        found.full_clean(exclude=["source"])
+        found.full_clean(exclude=["source"])  # Vtn.clean: what can't work
         found.save()
         if source.heartbeat_interval is None:
             source.heartbeat_interval = found.poll_interval
             source.save(update_fields=["heartbeat_interval"])
             rearm(source=source, was_monitored=False, now=timezone.now())
     return found
-
-
-def _check_vtn(vtn: Vtn) -> None:
-    problems = {}
-    if vtn.protocol == Vtn.Protocol.OPENADR_2B and not vtn.ven_name:
-        problems["ven_name"] = "an OpenADR 2.0b VEN needs a name (--ven-name)"
-    if vtn.protocol == Vtn.Protocol.OPENADR_3 and not (vtn.client_id and vtn.client_secret):
-        problems["client_id"] = "an OpenADR 3 VEN needs --client-id and --client-secret"
-    if bool(vtn.cert) != bool(vtn.key):
-        problems["cert"] = "give both a certificate and its key, or neither"
-    if vtn.poll_interval < timedelta(seconds=1):
-        problems["poll_interval"] = "poll at most once a second"
-    if problems:
-        raise ValidationError(problems)
