@@ -17,7 +17,12 @@ from edrops.openadr import mapping2b, mapping3, vtns
 from edrops.openadr.client2b import event_xml
 from edrops.selectors import readiness
 from edrops.services import opt_answers
-from edrops.services.replies import parse_sms
+from edrops.services.replies import handle_reply, parse_sms
+from notifications import services as notifications
+from notifications.content import PageContent
+from notifications.models import Channel
+from notifications.rendering import ack_instruction
+from notifications.slack_blocks import render_page
 
 pytestmark = pytest.mark.django_db
 
@@ -248,3 +253,29 @@ def test_a_roster_files_source_reads_a_vtn_and_its_secret_comes_from_the_environ
     assert "no changes" in load(oadr3)
     with pytest.raises(CommandError, match="nothing was changed"):
         load({"version": "2.0b", "vtn": "ftp://vtn/"})
+
+
+def test_an_sms_decline_4_from_alice_declines_event_4_and_owes_opt_out(vtn, alice, settings):
+    settings.TWILIO_ACCOUNT_SID = settings.SLACK_BOT_TOKEN = ""
+    alice.phone = "+13125550101"
+    alice.save()
+    event = received(vtn)
+    Event.objects.filter(pk=event.pk).update(ack_code=4)
+    reply = notifications.record_reply(
+        channel=Channel.SMS, sender=alice.phone, text="Decline 4", raw={"Body": "Decline 4"}
+    )
+
+    [answer] = handle_reply(reply_id=reply.pk, now=timezone.now())
+
+    assert answer == "4: resolved by alice via sms (declined)."
+    event.refresh_from_db()
+    assert event.status == "resolved"
+    assert [(a.opt, a.reason) for a in vtns_owed(vtn)] == [("optOut", "declined")]
+
+
+def test_an_openadr_page_in_slack_has_a_decline_button():
+    content = PageContent(summary="OpenADR LOAD_DISPATCH", ack_code="4", declinable=True)
+    _, blocks = render_page(content, tz=UTC, now=T0, reference="e-1")
+    buttons = [e["action_id"] for e in blocks[-1]["elements"]]
+    assert buttons == ["acknowledge", "decline"]
+    assert ack_instruction(content) == "Reply 4 to ack, 'decline 4' to opt out."
