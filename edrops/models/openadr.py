@@ -71,6 +71,9 @@ class Vtn(models.Model):
     owner = models.CharField(max_length=255, blank=True, help_text="host:pid of the ven process")
     lease_until = models.DateTimeField(null=True, blank=True)
     registered_at = models.DateTimeField(null=True, blank=True)
+    # OpenADR 3 webhooks: the bearer token we gave the VTN's subscription (hashed; a new one
+    # each time the ven process subscribes, so an older subscription's calls are refused).
+    hook_token_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = "VTN"

@@ -2,7 +2,9 @@
 `openadr3-client` library needs Python 3.12 and edrops runs on 3.11 (API.md says why).
 
 It takes a bearer token with its OAuth2 client credentials (`POST /auth/token`), finds its
-program by name (`GET /programs`), then polls `GET /events?programID=` every poll interval.
+program by name (`GET /programs`), subscribes to the program's events (`POST /subscriptions`,
+calling back edrops/openadr/hooks.py), then polls `GET /events?programID=` every poll interval
+all the same (a callback can be lost; a poll is also the heartbeat).
 Each answered poll is a heartbeat. OpenADR 3 has no opt: the answer edrops owes is posted as
 a report on the event (`POST /reports`, payload type `OPT`, value optIn or optOut)."""
 
@@ -12,9 +14,11 @@ from typing import Any
 
 import aiohttp
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.utils import timezone
 
 from edrops.models import OptAnswer, Vtn
+from edrops.models.sources import new_token
 from edrops.openadr import vtns
 from edrops.openadr.runner import Runner, VtnUnreachable
 
@@ -85,8 +89,34 @@ class Ven3(Runner):
             now=timezone.now(),
         )
         logger.info("%s: reading OpenADR 3 events from %s", self.vtn.source, self.base)
+        await self.subscribe()
         await self.poll()
         return True
+
+    async def subscribe(self) -> None:
+        """Ask the VTN to call PUBLIC_BASE_URL/hooks/openadr3/<source> as events are created,
+        changed or deleted (edrops/openadr/hooks.py). A VTN without subscriptions is polled
+        only, which is how every event also arrives anyway."""
+        token = new_token()
+        await sync_to_async(vtns.arm_hook)(vtn=self.vtn, token=token)
+        callback = f"{settings.PUBLIC_BASE_URL.rstrip('/')}/hooks/openadr3/{self.vtn.source.name}"
+        subscription = {
+            "clientName": self.vtn.ven_name or self.vtn.client_id,
+            "programID": self.program_id or None,
+            "objectOperations": [
+                {
+                    "objects": ["EVENT"],
+                    "operations": ["CREATE", "UPDATE", "DELETE"],
+                    "callbackUrl": callback,
+                    "bearerToken": token,
+                }
+            ],
+        }
+        try:
+            await self._call("POST", "/subscriptions", json=subscription)
+        except VtnAnswered as refused:
+            logger.info("%s: no webhooks (%s); polling only", self.vtn.source, refused)
+            await sync_to_async(vtns.arm_hook)(vtn=self.vtn, token="")
 
     async def poll(self) -> None:
         params = {"programID": self.program_id} if self.program_id else {}

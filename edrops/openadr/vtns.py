@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from edrops.models import Event, Integration, Source, Vtn
+from edrops.models.sources import hash_token
 from edrops.openadr import mapping2b, mapping3
 from edrops.services import EventInput, IngestResult, ingest, rearm, record_life
 from edrops.services.opt_answers import answer_for, record_first_answer
@@ -109,3 +110,23 @@ def receive_3(*, vtn: Vtn, events: list[dict], program_name: str, now: datetime)
     )
     inputs += [mapping3.deleted_input(external_id=i, summary=summary) for i, summary in gone]
     return sum(receive(vtn=vtn, data=data, now=now).changed for data in inputs)
+
+
+def notified_3(*, vtn: Vtn, event: dict, deleted: bool, now: datetime) -> bool:
+    """One event an OpenADR 3 VTN's subscription told us of (created, updated or deleted)."""
+    record_life(source=vtn.source, now=now)
+    if deleted:
+        known = Event.objects.filter(source=vtn.source, external_id=str(event["id"])).first()
+        if known is None:
+            return False
+        data = mapping3.deleted_input(external_id=known.external_id, summary=known.summary)
+    else:
+        data = mapping3.event_input(
+            event=event, program_name=vtn.program, vtn_name=vtn.source.name, now=now
+        )
+    return receive(vtn=vtn, data=data, now=now).changed
+
+
+def arm_hook(*, vtn: Vtn, token: str) -> None:
+    """The bearer token the VTN's subscription will call us with (only the newest works)."""
+    Vtn.objects.filter(pk=vtn.pk).update(hook_token_hash=hash_token(token) if token else "")

@@ -55,6 +55,12 @@ def test_an_openadr3_event_pages_the_primary_and_her_ack_is_reported_as_opt_in(
     page = twilio.expect_sms(to=ALICE, containing="Reply", timeout=15)
     assert time.monotonic() - added < 15  # a poll interval and a second; loose for CI
     code = re.search(r"Reply (\d+) to ack", page.body)[1]
+    # The VTN also called edrops' webhook (its subscription), which took it.
+    wait_for(lambda: ("CREATE", "evt-0412", 200) in vtn.callbacks, timeout=10,
+             what="the VTN's callback", stack=stack)  # fmt: skip
+    assert vtn.subscriptions[0]["objectOperations"][0]["callbackUrl"] == (
+        f"{stack.base_url}/hooks/openadr3/pjm-vtn3"
+    )
     [event] = wait_for(events, timeout=5, what="the event", stack=stack)
     assert (event["source"], event["status"], event["mw"]) == ("pjm-vtn3", "triggered", 12.5)
     assert event["program"] == PROGRAM_NAME

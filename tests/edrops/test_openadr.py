@@ -279,3 +279,32 @@ def test_an_openadr_page_in_slack_has_a_decline_button():
     buttons = [e["action_id"] for e in blocks[-1]["elements"]]
     assert buttons == ["acknowledge", "decline"]
     assert ack_instruction(content) == "Reply 4 to ack, 'decline 4' to opt out."
+
+
+def test_an_openadr3_vtns_webhook_needs_the_subscriptions_token_and_takes_its_event(client, source):
+    vtn = services.connect_vtn(
+        source=source,
+        vtn=services.VtnSettings(protocol="3", url="https://vtn.example/oadr3", client_id="c",
+                                 client_secret="s", program="pjm-lm"),
+    )  # fmt: skip
+    vtns.arm_hook(vtn=vtn, token="hook-secret")
+    url = f"/hooks/openadr3/{source.name}"
+    event = {"id": "evt-9", "programID": "p", "intervalPeriod": {"start": "2030-01-01T00:00:00Z"},
+             "intervals": [{"id": 0, "payloads": [{"type": "SIMPLE", "values": [2]}]}]}  # fmt: skip
+    notification = {"objectType": "EVENT", "operation": "CREATE", "object": event}
+
+    def post(body, token="hook-secret", **kwargs):
+        return client.post(url, body, content_type="application/json",
+                           headers={"Authorization": f"Bearer {token}"}, **kwargs)  # fmt: skip
+
+    assert post(notification, token="wrong").status_code == 401
+    assert post("{not json", token="hook-secret").status_code == 400
+    assert post({"objectType": "EVENT", "object": {"id": 7}}).status_code == 400
+    assert Event.objects.count() == 0
+    assert post(notification).json() == {"changed": True}
+    assert post(notification).json() == {"changed": False}, "the same again changes nothing"
+    [got] = Event.objects.all()
+    assert (got.external_id, got.details["level"], got.program) == ("evt-9", 2, "pjm-lm")
+    assert post({**notification, "operation": "DELETE"}).json() == {"changed": True}
+    got.refresh_from_db()
+    assert got.status == "cancelled"

@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import requests
+
 from tests.fakes.server import FakeServer, Recorded, Reply
 
 PROGRAM_ID = "prog-pjm-lm"
@@ -36,6 +38,7 @@ class Vtn3(FakeServer):
         self.events: dict[str, dict] = {}
         self.reports: list[dict] = []
         self.subscriptions: list[dict] = []
+        self.callbacks: list[tuple[str, str, object]] = []  # (operation, event id, our answer)
         self.lock = threading.Lock()
         super().__init__()
 
@@ -125,6 +128,29 @@ class Vtn3(FakeServer):
                     {"id": 0, "payloads": [{"type": "IMPORT_CAPACITY_LIMIT", "values": [kw]}]},
                 ],
             }  # fmt: skip
+        self._notify("CREATE", self.events[event_id])
+
+    def _notify(self, operation: str, event: dict) -> None:
+        """Call each subscription's callback, as a VTN does (after the change, in a thread)."""
+        for subscription in list(self.subscriptions):
+            for wanted in subscription.get("objectOperations") or []:
+                if "EVENT" in wanted["objects"] and operation in wanted["operations"]:
+                    threading.Thread(
+                        target=self._call_back, args=(wanted, operation, dict(event)), daemon=True
+                    ).start()
+
+    def _call_back(self, wanted: dict, operation: str, event: dict) -> None:
+        notification = {"objectType": "EVENT", "operation": operation, "object": event}
+        try:
+            answer = requests.post(
+                wanted["callbackUrl"],
+                json=notification,
+                headers={"Authorization": f"Bearer {wanted.get('bearerToken') or ''}"},
+                timeout=10,
+            )
+            self.callbacks.append((operation, event["id"], answer.status_code))
+        except requests.RequestException as error:
+            self.callbacks.append((operation, event["id"], str(error)))
 
     def modify_event(self, event_id: str, *, starts_in: timedelta) -> None:
         start = (datetime.now(UTC) + starts_in).isoformat().replace("+00:00", "Z")
@@ -132,10 +158,12 @@ class Vtn3(FakeServer):
             event = self.events[event_id]
             event["intervalPeriod"] = {**event["intervalPeriod"], "start": start}
             event["modificationDateTime"] = now_text()
+        self._notify("UPDATE", event)
 
     def delete_event(self, event_id: str) -> None:
         with self.lock:
-            del self.events[event_id]
+            event = self.events.pop(event_id)
+        self._notify("DELETE", event)
 
     def opts(self, event_id: str) -> list[str]:
         with self.lock:
