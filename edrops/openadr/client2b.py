@@ -44,6 +44,7 @@ class Ven2b(Runner):
         self.last_xml = ""  # the message being handled, for the revision's body
         self.last_reply: tuple[str, dict] | None = None
         self.request_ids: dict[str, str] = {}  # eventID -> the distributing message's requestID
+        self.resync = False
         self.client = _Client(
             ven_name=vtn.ven_name,
             vtn_url=vtn.url,
@@ -71,6 +72,8 @@ class Ven2b(Runner):
                 self.request_ids[event_id] = payload.get("request_id") or ""
 
     async def register(self) -> bool:
+        if self.client.client_session is not None and self.client.client_session.closed:
+            self.client.client_session = None  # OpenLEADR closes it when a registration fails
         answered = await self.client.create_party_registration(ven_id=self.client.ven_id)
         if not answered or not self.client.registration_id:
             return False
@@ -96,15 +99,32 @@ class Ven2b(Runner):
         return True
 
     async def poll(self) -> None:
+        if self.resync:
+            # An event edrops failed to take (the database away, say): OpenLEADR would not
+            # hand it to on_event again until it changes, so ask the VTN for all of them.
+            self.resync = False
+            await self.client.sync_events()
         await self.client._poll()
+        # The VTN asked us to register again and it failed (OpenLEADR forgot the registration).
+        self.registered = self.client.registration_id is not None
 
     async def on_event(self, event: dict) -> str:
         """OpenLEADR's on_event and on_update_event: edrops has the event before the VTN is
         answered (the default, or what a person already said)."""
         event_id = str(event["event_descriptor"]["event_id"])
-        received = await sync_to_async(vtns.receive_2b)(
-            vtn=self.vtn, event=event, xml=event_xml(self.last_xml, event_id), now=timezone.now()
-        )
+        try:
+            received = await sync_to_async(vtns.receive_2b)(
+                vtn=self.vtn,
+                event=event,
+                xml=event_xml(self.last_xml, event_id),
+                now=timezone.now(),
+            )
+        except Exception:
+            # OpenLEADR answers optOut and remembers the event as seen: forget it, and fetch
+            # every event again at the next poll, so it is taken then.
+            utils.pop_by(self.client.received_events, "event_descriptor.event_id", event_id)
+            self.resync = True
+            raise
         return received.answer
 
     async def tell(self, answer: OptAnswer) -> str:

@@ -30,6 +30,7 @@ class Runner:
         self.interval: timedelta = vtn.poll_interval
         self.answers: asyncio.Queue[OptAnswer] = asyncio.Queue()
         self.offered: set[int] = set()  # answers queued or being sent, so each is sent once
+        self.registered = False  # a protocol sets it back to False to register again
 
     # --- what a protocol provides ---------------------------------------------------------
 
@@ -60,12 +61,11 @@ class Runner:
         await sync_to_async(vtns.heard)(source=self.vtn.source, now=timezone.now())
 
     async def run(self) -> None:
-        registered = False
         try:
             while True:
                 try:
-                    if not registered:
-                        registered = await self.register()
+                    if not self.registered:
+                        self.registered = await self.register()
                     else:
                         await self.poll()
                 except asyncio.CancelledError:
