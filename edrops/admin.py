@@ -1,3 +1,4 @@
+from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.http import HttpResponse
@@ -21,6 +22,7 @@ from edrops.models import (
     RejectedMessage,
     Source,
     TimelineEntry,
+    Vtn,
 )
 from edrops.models.sources import new_token
 from rosters.validators import shown_target
@@ -57,6 +59,40 @@ class HeartbeatStateFilter(admin.SimpleListFilter):
         if self.value():
             return queryset.filter(heartbeat_state=self.value())
         return queryset
+
+
+VTN_FIELDS = [
+    "source", "protocol", "url", "ven_name", "ven_id", "poll_interval", "default_opt",
+    "cert", "key", "vtn_ca", "client_id", "client_secret", "program",
+]  # fmt: skip
+
+
+class VtnForm(forms.ModelForm):
+    class Meta:
+        model = Vtn
+        fields = VTN_FIELDS
+        # Kept (render_value) so that saving the page doesn't clear it, but not shown.
+        widgets = {"client_secret": forms.PasswordInput(render_value=True)}
+
+
+@admin.register(Vtn)
+class VtnAdmin(admin.ModelAdmin):
+    """An OpenADR source's VTN: the `ven` process polls it (API.md, "OpenADR sources")."""
+
+    form = VtnForm
+    list_display = ["source", "protocol", "url", "poll_interval", "owner", "registered_at"]
+    list_filter = ["protocol"]
+    fields = [*VTN_FIELDS, "owner", "lease_until", "registered_at"]
+    readonly_fields = ["owner", "lease_until", "registered_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        source = obj.source
+        if source.heartbeat_interval is None:
+            # As create_source does: a VTN that stops answering is a silent source.
+            source.heartbeat_interval = obj.poll_interval
+            source.save(update_fields=["heartbeat_interval"])
+            services.rearm(source=source, was_monitored=False, now=timezone.now())
 
 
 @admin.register(Source)

@@ -342,6 +342,7 @@ SPECTACULAR_SETTINGS = {
         "EventStatusEnum": "edrops.models.events.Event.Status",
         "SenderStatusEnum": "edrops.models.events.SenderStatus",
         "AlertStatusEnum": ["firing", "resolved"],
+        "SeverityEnum": "edrops.models.sources.Severity",
     },
 }
 

@@ -5,6 +5,7 @@ from django.urls import include, path
 from edrops import views
 from edrops.api.docs import SchemaView, SwaggerView
 from edrops.exposition import MetricsView
+from edrops.openadr import hooks as openadr_hooks
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -19,6 +20,11 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path(
+        "hooks/openadr3/<str:source_name>",
+        openadr_hooks.openadr3_notification,
+        name="openadr3-notification",
+    ),
     path("", include("edrops.api.urls")),
     path("", include("rosters.urls")),
     path("", include("notifications.urls")),

@@ -22,6 +22,7 @@ class PageContent:
     team: str = ""  # the team's name or slug, for bundles ("6 pages for grid-ops")
     severity: str = "critical"
     url: str = ""  # the event's page, absolute
+    declinable: bool = False  # may be declined (an OpenADR VTN's event): a Decline button
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

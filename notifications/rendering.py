@@ -146,6 +146,8 @@ def headline(content: PageContent) -> str:
 
 
 def ack_instruction(content: PageContent) -> str:
+    if content.ack_code and content.declinable:
+        return f"Reply {content.ack_code} to ack, 'decline {content.ack_code}' to opt out."
     return (
         f"Reply {content.ack_code} to ack." if content.ack_code else "Reply 'ack' to acknowledge."
     )

@@ -51,18 +51,22 @@ def section(mrkdwn: str) -> dict:
 
 
 def _button(action_id: str, label: str, value: str) -> dict:
-    return {
-        "type": "actions",
-        "elements": [
-            {
-                "type": "button",
-                "action_id": action_id,
-                "text": {"type": "plain_text", "text": label},
-                "style": "primary",
-                "value": value,
-            }
-        ],
-    }
+    return _buttons([(action_id, label)], value)
+
+
+def _buttons(buttons: Sequence[tuple[str, str]], value: str) -> dict:
+    """One row of buttons, each `(action_id, label)`, all with `value`; the first primary."""
+    elements = [
+        {
+            "type": "button",
+            "action_id": action_id,
+            "text": {"type": "plain_text", "text": label},
+            "value": value,
+        }
+        for action_id, label in buttons
+    ]
+    elements[0]["style"] = "primary"
+    return {"type": "actions", "elements": elements}
 
 
 def render_page(
@@ -88,7 +92,10 @@ def render_page(
     blocks = [section(f":rotating_light: *{title}*")]
     if details:
         blocks.append(section(" · ".join(details)))
-    blocks.append(_button("acknowledge", "Acknowledge", reference))
+    buttons = [("acknowledge", "Acknowledge")]
+    if content.declinable:
+        buttons.append(("decline", "Decline"))
+    blocks.append(_buttons(buttons, reference))
     return clip(f"{title}, {f.start}" if f.start else title, TEXT_MAX), blocks
 
 

@@ -127,7 +127,7 @@ def slack_interactive(request: HttpRequest) -> HttpResponse:
     actions = payload.get("actions")
     for action in actions if isinstance(actions, list) else []:
         action_id = _text(action, "action_id")
-        if action_id not in ("acknowledge", "acknowledge_all"):
+        if action_id not in ("acknowledge", "acknowledge_all", "decline"):
             continue
         clicker = _text(_object(payload, "user"), "id")
         services.record_reply(

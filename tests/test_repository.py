@@ -32,7 +32,7 @@ def assert_runs_something_real(argv: list[str], where: str) -> None:
 def test_every_docker_compose_service_runs_a_real_command():
     compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"postgres", "web", "worker", "clock"} <= set(services)
+    assert {"postgres", "web", "worker", "clock", "ven"} <= set(services)
     assert "redis" not in services, "the task queue is the database (Q_BROKER=orm only)"
     for name, service in services.items():
         if "command" in service:
@@ -45,7 +45,7 @@ def test_every_procfile_process_runs_a_real_command():
     processes = dict(
         line.split(": ", 1) for line in (REPO / "Procfile").read_text().splitlines() if line
     )
-    assert set(processes) == {"web", "worker", "clock"}
+    assert set(processes) == {"web", "worker", "clock", "ven"}
     for name, command in processes.items():
         argv = [a for a in shlex.split(command) if not a.startswith("$")]
         assert_runs_something_real(argv, f"Procfile {name}")

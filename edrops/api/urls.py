@@ -28,6 +28,9 @@ urlpatterns = [
     path(
         "api/v1/events/<uuid:event_id>/resolve", views.ResolveView.as_view(), name="event-resolve"
     ),
+    path(
+        "api/v1/events/<uuid:event_id>/decline", views.DeclineView.as_view(), name="event-decline"
+    ),
     path("api/v1/events/<uuid:event_id>/notes", views.NoteView.as_view(), name="event-notes"),
     path("api/v1/heartbeat", heartbeats.HeartbeatView.as_view(), name="heartbeat"),
     path("api/v1/rejected", views.RejectedListView.as_view(), name="rejected-messages"),

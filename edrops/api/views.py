@@ -112,7 +112,8 @@ class EventDetailView(PersonView):
 
 
 class EventActionView(PersonView):
-    """POST .../acknowledge and .../resolve: the one service path, as the logged-in person."""
+    """POST .../acknowledge, .../resolve and .../decline: the one service path, as the
+    logged-in person."""
 
     perform = None  # services.acknowledge or services.resolve
 
@@ -127,6 +128,13 @@ class AcknowledgeView(EventActionView):
 
 class ResolveView(EventActionView):
     perform = staticmethod(services.resolve)
+
+
+class DeclineView(EventActionView):
+    """The aggregator won't take part: resolved with the reason "declined"; an OpenADR VTN's
+    event also tells the VTN optOut."""
+
+    perform = staticmethod(services.decline)
 
 
 class NoteView(PersonView):

@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("events/<uuid:event_id>/acknowledge", views.acknowledge, name="acknowledge"),
     path("events/<uuid:event_id>/resolve", views.resolve, name="resolve"),
+    path("events/<uuid:event_id>/decline", views.decline, name="decline"),
     path("events/<uuid:event_id>/notes", views.note, name="note"),
     path("oncall", views.oncall, name="oncall"),
     path("maintenance", maintenance.maintenance, name="maintenance"),

@@ -158,6 +158,12 @@ def resolve(request, event_id):
 
 @login_required
 @require_POST
+def decline(request, event_id):
+    return _act(request, event_id, services.decline)
+
+
+@login_required
+@require_POST
 def note(request, event_id):
     text = " ".join(request.POST.get("text", "").split())[: services.NOTE_MAX]
     if not text:

@@ -12,6 +12,7 @@ from edrops.models.forwards import ForwardAnswer
 from edrops.models.lockouts import ApiAuthFailures
 from edrops.models.maintenance import MaintenanceMode, MaintenanceWindow
 from edrops.models.metrics import Tally
+from edrops.models.openadr import Opt, OptAnswer, Vtn
 from edrops.models.processes import ProcessCheckIn
 from edrops.models.sources import RateLimitState, Severity, Source
 
@@ -25,6 +26,8 @@ __all__ = [
     "Integration",
     "MaintenanceMode",
     "MaintenanceWindow",
+    "Opt",
+    "OptAnswer",
     "ProcessCheckIn",
     "RateLimitState",
     "RejectedMessage",
@@ -33,4 +36,5 @@ __all__ = [
     "Source",
     "Tally",
     "TimelineEntry",
+    "Vtn",
 ]

@@ -26,6 +26,8 @@ class Integration(models.TextChoices):
     NATIVE = "native"
     PAGERDUTY = "pagerduty"
     ALERTMANAGER = "alertmanager"
+    OPENADR_2B = "openadr2b", "OpenADR 2.0b"
+    OPENADR_3 = "openadr3", "OpenADR 3"
     EDROPS = "edrops", "edrops itself"
 
 
@@ -190,6 +192,11 @@ class Event(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN
 
+    @property
+    def from_vtn(self) -> bool:
+        """An OpenADR VTN's event: it can be declined (the VTN is told optOut)."""
+        return self.integration in (Integration.OPENADR_2B, Integration.OPENADR_3)
+
 
 class EventRevision(models.Model):
     """Every accepted body, as the sender sent it (tokens removed)."""
@@ -228,6 +235,7 @@ class TimelineEntry(models.Model):
         UNREACHABLE = "unreachable"
         NOTE = "note"
         SUPPRESSED = "suppressed"  # held back by a maintenance window
+        VTN = "vtn", "told the VTN"
 
     class Channel(models.TextChoices):
         SLACK = "slack"

@@ -11,6 +11,7 @@ class ProcessCheckIn(models.Model):
     class Role(models.TextChoices):
         WORKER = "worker"
         CLOCK = "clock"
+        VEN = "ven"
 
     role = models.CharField(max_length=16, choices=Role.choices)
     name = models.CharField(max_length=255, help_text="host:pid of the process")

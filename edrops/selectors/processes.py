@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django.db.models import Max
 
-from edrops.models import ProcessCheckIn
+from edrops.models import ProcessCheckIn, Vtn
 from edrops.selectors.silence import HeartbeatState, SourceHealth, source_health
 
 
@@ -24,21 +24,29 @@ class Readiness:
 
 
 def readiness(*, now: datetime) -> Readiness:
-    """Can edrops page someone right now? The database answers, and a worker and a clock
-    checked in within LIVENESS_TIMEOUT."""
+    """Can edrops page someone right now? The database answers, and a worker and a clock (and,
+    when a source reads a VTN, a ven process) checked in within LIVENESS_TIMEOUT."""
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+        # Also the check that the database answers: one query, not two.
+        any_vtn = Vtn.objects.exists()
         seen = dict(
             ProcessCheckIn.objects.values_list("role").annotate(Max("last_seen")).order_by()
         )
     except DatabaseError:
-        return Readiness(database=False, missing=["database", *ProcessCheckIn.Role.values])
+        return Readiness(database=False, missing=["database", "worker", "clock"])
 
     cutoff = now - timedelta(seconds=settings.LIVENESS_TIMEOUT)
-    last_seen = {role: seen.get(role) for role in ProcessCheckIn.Role.values}
+    last_seen = {role: seen.get(role) for role in _needed_roles(any_vtn=any_vtn)}
     missing = [role for role, at in last_seen.items() if at is None or at < cutoff]
     return Readiness(database=True, last_seen=last_seen, missing=missing)
+
+
+def _needed_roles(*, any_vtn: bool) -> list[str]:
+    """Workers and a clock always; a ven process once any source reads a VTN."""
+    roles = [ProcessCheckIn.Role.WORKER, ProcessCheckIn.Role.CLOCK]
+    if any_vtn:
+        roles.append(ProcessCheckIn.Role.VEN)
+    return [str(role) for role in roles]
 
 
 @dataclass(frozen=True)

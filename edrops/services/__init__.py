@@ -7,6 +7,7 @@ from edrops.services.acknowledgement import (
     act_as_sender,
     add_note,
     check_may_act,
+    decline,
     resolve,
     who,
 )
@@ -44,7 +45,7 @@ from edrops.services.roster_file import (
 )
 from edrops.services.silence import Life, rearm, record_life
 from edrops.services.silence_alarms import raise_silence_alarms
-from edrops.services.sources import rotate_token, upsert_source
+from edrops.services.sources import VtnSettings, connect_vtn, rotate_token, upsert_source
 from edrops.services.tallies import count_received
 from edrops.services.timeline import append_timeline
 from rosters.columns import Unstorable
@@ -61,6 +62,7 @@ __all__ = [
     "RateDecision",
     "SourceChange",
     "Unstorable",
+    "VtnSettings",
     "acknowledge",
     "act_as_sender",
     "add_note",
@@ -69,9 +71,11 @@ __all__ = [
     "check_may_act",
     "check_roster_file",
     "check_roster_sources",
+    "connect_vtn",
     "count_received",
     "count_unauthenticated",
     "create_api_token",
+    "decline",
     "default_respond_by",
     "ingest",
     "ingest_all",

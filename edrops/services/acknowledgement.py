@@ -12,9 +12,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from edrops import metrics, permissions
-from edrops.models import Event, Source, TimelineEntry
+from edrops.models import Event, Opt, OptAnswer, Source, TimelineEntry
 from edrops.services import tallies
 from edrops.services.escalation import stop_paging
+from edrops.services.opt_answers import owe_answer
 from edrops.services.timeline import append_timeline
 from rosters.models import Person
 
@@ -119,6 +120,8 @@ def acknowledge(
             )
             event.refresh_from_db()
             tallies.observe(metrics.ACKNOWLEDGE, seconds=(at - event.created_at).total_seconds())
+            # A VTN's event: the aggregator takes part now that a person has it.
+            owe_answer(event=event, opt=Opt.IN, reason=OptAnswer.Reason.ACKNOWLEDGED, at=at)
             stop_paging(
                 event=event, message=f"acknowledged by {name} via {via}", tell=True, actor=by, at=at
             )
@@ -142,10 +145,13 @@ def resolve(
     via: str,
     at: datetime,
     outside: str = "",
+    reason: str = "",
 ) -> AckResult:
-    """Refused (nothing changes) when the one acting may not act on `event`."""
+    """Refused (nothing changes) when the one acting may not act on `event`. `reason` ("declined")
+    is said with it: "resolved by alice via sms (declined)"."""
     check_may_act(event=event, by=by, user=user, source=source, outside=outside, via=via)
     name = who(by=by, user=user, source=source, outside=outside)
+    said = f"resolved by {name} via {via}" + (f" ({reason})" if reason else "")
     with transaction.atomic():
         # Which state it leaves matters: from `triggered`, people were still being paged and
         # are told; from `acknowledged`, they were already told once.
@@ -169,20 +175,38 @@ def resolve(
                 kind=TimelineEntry.Kind.RESOLVED,
                 person=by,
                 channel=via,
-                detail=f"resolved by {name} via {via}",
+                detail=said,
             )
             event.refresh_from_db()
             stop_paging(
                 event=event,
-                message=f"resolved by {name} via {via}",
+                message=said,
                 tell=was == Event.Status.TRIGGERED,
                 actor=by,
                 at=at,
             )
     event.refresh_from_db()
     if won:
-        return AckResult(event=event, changed=True, message=f"resolved by {name} via {via}")
+        return AckResult(event=event, changed=True, message=said)
     return AckResult(event=event, changed=False, message=_already(event))
+
+
+def decline(
+    *,
+    event: Event,
+    by: Person | None,
+    user: AbstractBaseUser | None = None,
+    via: str,
+    at: datetime,
+) -> AckResult:
+    """The aggregator won't take part: the event is resolved with the reason "declined" (from
+    triggered or acknowledged), and its VTN, if it came from one, is told optOut. Refused
+    (nothing changes) when the one acting may not act on `event`."""
+    with transaction.atomic():
+        result = resolve(event=event, by=by, user=user, via=via, at=at, reason="declined")
+        if result.changed:
+            owe_answer(event=event, opt=Opt.OUT, reason=OptAnswer.Reason.DECLINED, at=at)
+    return result
 
 
 def add_note(

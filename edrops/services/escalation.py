@@ -383,6 +383,7 @@ def page_content(event: Event) -> PageContent:
         team=event.team.name or event.team.slug,
         severity=event.severity,
         url=f"{settings.PUBLIC_BASE_URL}/events/{event.pk}",
+        declinable=event.from_vtn,
     )
 
 

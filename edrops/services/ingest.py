@@ -334,7 +334,9 @@ def _revise(*, event: Event, source: Source, data: EventInput, now: datetime) ->
         escalation.stop_paging(
             event=event,
             message=f"{data.status} by {source.name}",
-            tell=was_triggered,
+            # Still being paged: told it is off. Acknowledged and now cancelled: whoever has it
+            # may be shedding load for nothing, so told too; a completed one needs no word.
+            tell=was_triggered or closed_as == Event.Status.CANCELLED,
             actor=None,
             at=now,
         )

@@ -1,10 +1,10 @@
-"""What a reply means: an SMS ("4", "ack 4", "a 4", "ack", "ack all"), key 1 on a call, or the
-Slack button. `notifications` records the reply and hands its id up (NOTIFICATIONS_REPLY_TASK);
-this turns it into acknowledgements through the one `acknowledge` path, and answers an SMS
-with what happened. Who may acknowledge what is edrops/permissions.py's: an event that is not
-theirs is answered "You can't acknowledge that event" (by SMS, or only to the clicker in
-Slack; a call says so as the key is pressed, see `may_answer`), and "ack all" takes only
-theirs."""
+"""What a reply means: an SMS ("4", "ack 4", "a 4", "ack", "ack all", "decline 4"), key 1 on a
+call, or the Slack buttons (Acknowledge, Decline). `notifications` records the reply and hands
+its id up (NOTIFICATIONS_REPLY_TASK); this turns it into acknowledgements through the one
+`acknowledge` path (and declines through `decline`), and answers an SMS with what happened.
+Who may acknowledge what is edrops/permissions.py's: an event that is not theirs is answered
+"You can't acknowledge that event" (by SMS, or only to the clicker in Slack; a call says so as
+the key is pressed, see `may_answer`), and "ack all" takes only theirs."""
 
 import logging
 import re
@@ -18,7 +18,7 @@ from django_q.tasks import async_task
 
 from edrops import permissions
 from edrops.models import Event, TimelineEntry
-from edrops.services.acknowledgement import acknowledge
+from edrops.services.acknowledgement import acknowledge, decline
 from edrops.services.timeline import append_timeline
 from notifications import selectors as delivery
 from notifications import services as notifications
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 # Case and spaces don't matter: "ACK 4", " a4 ", "4".
 SMS_CODE = re.compile(r"^(?:(?:ack|a)\s*)?(\d{1,6})$")
+# "decline 4": the aggregator won't take part in an OpenADR event (services.decline).
+SMS_DECLINE = re.compile(r"^decline\s*(\d{1,6})$")
 SMS_NEWEST = {"ack", "a"}
 SMS_ALL = {"ack all", "a all", "ackall"}
 HELP = "Reply with the event's code to acknowledge it (e.g. 4), 'ack' for the newest, 'ack all'."
@@ -84,6 +86,14 @@ def _slack(reply: InboundReply, person: Person, now: datetime, done: int) -> lis
     said = "clicked Acknowledge"
     if reply.action == "acknowledge":
         events = _events([reply.text])
+    elif reply.action == "decline":
+        answers = [
+            _decline(event, person, Channel.SLACK, "clicked Decline", now)
+            for event in _events([reply.text])
+        ]
+        if refused := [answer for answer in answers if REFUSED in answer]:
+            notifications.answer_click(reply=reply, text=" ".join(refused))
+        return answers
     elif reply.action == "acknowledge_all" and reply.notification:
         theirs = permissions.actionable(
             actor=permissions.Actor.of_person(person),
@@ -106,7 +116,7 @@ def _slack(reply: InboundReply, person: Person, now: datetime, done: int) -> lis
 @dataclass(frozen=True)
 class SmsCommand:
     """What an SMS reply asks: `newest` ("ack"), `all` ("ack all"), `code` ("4", "ack 4") or
-    `unknown` (anything else, answered with HELP)."""
+    `decline` ("decline 4") or `unknown` (anything else, answered with HELP)."""
 
     kind: str
     code: int | None = None
@@ -121,6 +131,8 @@ def parse_sms(text: str) -> SmsCommand:
         return SmsCommand("all")
     if match := SMS_CODE.match(said):
         return SmsCommand("code", int(match.group(1)))
+    if match := SMS_DECLINE.match(said):
+        return SmsCommand("decline", int(match.group(1)))
     return SmsCommand("unknown")
 
 
@@ -140,6 +152,13 @@ def _sms(reply: InboundReply, person: Person, now: datetime, done: int) -> list[
         events = list(permissions.actionable(actor=actor, events=triggered))
         if not events:
             return [_answer(person, "Nothing sent to you is waiting for an acknowledgement.")]
+    elif command.kind == "decline":
+        declined = Event.objects.filter(ack_code=command.code, status__in=Event.OPEN)
+        if not declined:
+            return [_answer(person, f"No open event has code {command.code}. {HELP}")]
+        said = f"replied {reply.text.strip()[:40]!r}"
+        answers = [_decline(e, person, Channel.SMS, said, now) for e in declined]
+        return [_answer(person, " ".join(answers)[:320])]
     elif command.kind == "code":
         code = command.code
         # Whoever's it is: one not theirs to answer is refused in so many words.
@@ -198,6 +217,21 @@ def _acknowledge(
         said_entry.detail = f"{said}: refused, not {person.handle}'s to answer"
         said_entry.save(update_fields=["detail"])
         # A text message stays short; a click is answered where there is room to say why.
+        return f"{code}{REFUSED}: {refused.why}." if via == Channel.SLACK else f"{code}{REFUSED}."
+    return f"{code}{result.message}."
+
+
+def _decline(event: Event, person: Person, via: str, said: str, now: datetime) -> str:
+    """Decline `event` as `person` if they may: what to tell them, starting with its code."""
+    code = f"{event.ack_code}: " if event.ack_code else ""
+    said_entry = append_timeline(
+        event=event, at=now, kind=TimelineEntry.Kind.REPLY, person=person, channel=via, detail=said
+    )
+    try:
+        result = decline(event=event, by=person, via=via, at=now)
+    except permissions.Refused as refused:
+        said_entry.detail = f"{said}: refused, not {person.handle}'s to answer"
+        said_entry.save(update_fields=["detail"])
         return f"{code}{REFUSED}: {refused.why}." if via == Channel.SLACK else f"{code}{REFUSED}."
     return f"{code}{result.message}."
 

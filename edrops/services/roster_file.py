@@ -7,14 +7,17 @@ All of the file or nothing: every problem, in the roster part and in `sources:`,
 in one pass before anything is written, and the whole file is written in one transaction.
 """
 
+import dataclasses
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 
-from edrops.models import Source
-from edrops.services.sources import upsert_source
+from edrops.models import Opt, Source, Vtn
+from edrops.models.openadr import validate_http_url
+from edrops.services.sources import VtnSettings, connect_vtn, upsert_source
 from rosters.columns import text_problem
 from rosters.models import Team
 from rosters.roster_file import (
@@ -27,7 +30,13 @@ from rosters.roster_file import (
 from rosters.services.roster_file import RosterChanges, apply_roster
 from rosters.validators import parse_duration
 
-SOURCE_KEYS = ("name", "team", "heartbeat", "may_page")
+SOURCE_KEYS = ("name", "team", "heartbeat", "may_page", "openadr")
+# A source's `openadr:` (API.md, "OpenADR sources"). The client secret is never in the file:
+# `client_secret_env` names the environment variable that holds it when the file is loaded.
+OPENADR_KEYS = (
+    "version", "vtn", "ven_name", "ven_id", "poll_interval", "default_opt", "cert", "key",
+    "vtn_ca", "client_id", "client_secret_env", "program",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,8 @@ def check_roster_sources(*, data: Any, team_slugs: set[str]) -> tuple[list[dict]
             for j, slug in enumerate(may_page):
                 if slug not in known:
                     c.error(f"{path}.may_page[{j}]", f"no team {slug} in this file or the database")
+        if "openadr" in entry:
+            _check_openadr(c, entry["openadr"], f"{path}.openadr")
         heartbeat = entry.get("heartbeat")
         if heartbeat is not None:
             if not isinstance(heartbeat, dict):
@@ -125,6 +136,46 @@ def check_roster_sources(*, data: Any, team_slugs: set[str]) -> tuple[list[dict]
             c.duration(heartbeat, "interval", f"{path}.heartbeat", required=True)
             c.duration(heartbeat, "grace", f"{path}.heartbeat")
     return entries, c.errors
+
+
+def _check_openadr(c: Checker, raw: Any, path: str) -> None:
+    if not isinstance(raw, dict):
+        c.error(path, "expected {version: 2.0b, vtn: URL, ven_name: NAME, ...}")
+        return
+    c.keys(raw, OPENADR_KEYS, path)
+    version = c.text(raw, "version", path, required=True, choices=Vtn.Protocol.values)
+    c.text(raw, "vtn", path, required=True, validator=validate_http_url, max_length=500)
+    for key in ("ven_name", "ven_id", "client_id", "program", "cert", "key", "vtn_ca"):
+        c.text(raw, key, path, max_length=500)
+    c.text(raw, "default_opt", path, choices=Opt.values)
+    c.duration(raw, "poll_interval", path)
+    if version == Vtn.Protocol.OPENADR_2B and not raw.get("ven_name"):
+        c.error(f"{path}.ven_name", "an OpenADR 2.0b VEN needs a name")
+    if version == Vtn.Protocol.OPENADR_3:
+        env = c.text(raw, "client_secret_env", path, required=True)
+        if not raw.get("client_id"):
+            c.error(f"{path}.client_id", "an OpenADR 3 VEN needs its OAuth2 client id")
+        if env and not os.environ.get(env):
+            c.error(f"{path}.client_secret_env", f"${env} is not set")
+
+
+def vtn_settings_of(raw: dict) -> VtnSettings:
+    """A checked `openadr:` entry as the settings `connect_vtn` takes."""
+    interval = raw.get("poll_interval")
+    return VtnSettings(
+        protocol=raw["version"],
+        url=raw["vtn"],
+        ven_name=raw.get("ven_name") or "",
+        ven_id=raw.get("ven_id") or "",
+        poll_interval=parse_duration(interval) if interval else None,
+        default_opt=raw.get("default_opt"),
+        cert=raw.get("cert") or "",
+        key=raw.get("key") or "",
+        vtn_ca=raw.get("vtn_ca") or "",
+        client_id=raw.get("client_id") or "",
+        client_secret=os.environ.get(raw.get("client_secret_env") or "", ""),
+        program=raw.get("program") or "",
+    )
 
 
 def _listed(value: Any) -> list:
@@ -138,6 +189,14 @@ def _slugs_named(data: Any) -> set[str]:
     if not isinstance(teams, list):
         return set()
     return {t["slug"] for t in teams if isinstance(t, dict) and isinstance(t.get("slug"), str)}
+
+
+def _same_vtn(source: Source, vtn: VtnSettings) -> bool:
+    stored = Vtn.objects.filter(source=source).first()
+    if stored is None:
+        return False
+    given = {k: v for k, v in dataclasses.asdict(vtn).items() if v not in (None, "")}
+    return all(getattr(stored, k) == v for k, v in given.items())
 
 
 def load_roster_sources(*, entries: list[dict]) -> list[SourceChange]:
@@ -162,13 +221,17 @@ def load_roster_sources(*, entries: list[dict]) -> list[SourceChange]:
         if "may_page" in entry:
             may_page = list({teams[slug] for slug in entry["may_page"]})
         source = existing.get(entry["name"])
+        vtn = vtn_settings_of(entry["openadr"]) if "openadr" in entry else None
         if (
             source
             and all(getattr(source, k) == v for k, v in wanted.items())
             and (may_page is None or set(may_page) == set(source.may_page.all()))
+            and (vtn is None or _same_vtn(source, vtn))
         ):
             changes.append(SourceChange(entry["name"], "unchanged", None))
             continue
-        _, token = upsert_source(name=entry["name"], may_page=may_page, **wanted)
+        saved, token = upsert_source(name=entry["name"], may_page=may_page, **wanted)
+        if vtn is not None:
+            connect_vtn(source=saved, vtn=vtn)
         changes.append(SourceChange(entry["name"], "updated" if source else "created", token))
     return changes

@@ -1,11 +1,13 @@
-"""Creating sources and their tokens."""
+"""Creating sources, their tokens, and the VTNs that OpenADR sources read from."""
 
+import dataclasses
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
-from edrops.models import RateLimitState, Source
+from edrops.models import RateLimitState, Source, Vtn
 from edrops.models.sources import new_token
 from edrops.services.silence import rearm
 from rosters.models import Team
@@ -58,3 +60,41 @@ def rotate_token(*, source: Source) -> str:
     source.set_token(token)
     source.save(update_fields=["token_hash"])
     return token
+
+
+@dataclass(frozen=True)
+class VtnSettings:
+    """A source's VTN as `create_source`, the roster file and the admin give it."""
+
+    protocol: str  # Vtn.Protocol
+    url: str
+    ven_name: str = ""
+    ven_id: str = ""
+    poll_interval: timedelta | None = None
+    default_opt: str | None = None
+    cert: str = ""
+    key: str = ""
+    vtn_ca: str = ""
+    client_id: str = ""
+    client_secret: str = ""
+    program: str = ""
+
+
+def connect_vtn(*, source: Source, vtn: VtnSettings) -> Vtn:
+    """Make `source` read its events from a VTN (or change its VTN's settings). A source
+    without a heartbeat monitor gets one every poll interval: a VTN that stops answering is a
+    silent source. ValidationError for settings that can't work."""
+    with transaction.atomic():
+        found = Vtn.objects.filter(source=source).first() or Vtn(source=source)
+        values = {k: v for k, v in dataclasses.asdict(vtn).items() if v is not None and v != ""}
+        for name in ("cert", "key", "vtn_ca", "ven_id", "program"):
+            values.setdefault(name, getattr(vtn, name))
+        for name, value in values.items():
+            setattr(found, name, value)
+        found.full_clean(exclude=["source"])  # Vtn.clean: what can't work
+        found.save()
+        if source.heartbeat_interval is None:
+            source.heartbeat_interval = found.poll_interval
+            source.save(update_fields=["heartbeat_interval"])
+            rearm(source=source, was_monitored=False, now=timezone.now())
+    return found

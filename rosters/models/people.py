@@ -149,6 +149,15 @@ class Team(models.Model):
         help_text="IANA; how the team's pages and schedule are shown",
     )
     slack_channel = models.CharField("Slack channel id", max_length=32, blank=True)
+    # OpenADR: a mandatory program's VTN may expect a yes unless someone says no.
+    unanswered_opt = models.CharField(
+        "answer when nobody answers",
+        max_length=8,
+        blank=True,
+        choices=[("optIn", "optIn"), ("optOut", "optOut")],
+        help_text="what an OpenADR VTN is told of an event nobody acknowledged or declined by "
+        "its respond-by; empty: nothing",
+    )
     members = models.ManyToManyField(Person, related_name="teams", blank=True)
 
     class Meta:

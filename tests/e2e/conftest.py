@@ -1,3 +1,4 @@
+import signal
 
 import pytest
 
@@ -30,3 +31,24 @@ def phones(stack):
     twilio.close()
     slack.close()
 
+
+@pytest.fixture(autouse=True)
+def wall_clock_cap(request):
+    """`@pytest.mark.wall_clock(seconds)`: fail a slow end-to-end test that hangs past its cap
+    (a VTN or a process that never answers) instead of holding the whole run."""
+    marker = request.node.get_closest_marker("wall_clock")
+    if marker is None:
+        yield
+        return
+    seconds = marker.args[0]
+
+    def over(signum, frame):
+        pytest.fail(f"over its wall-clock cap of {seconds} s", pytrace=True)
+
+    previous = signal.signal(signal.SIGALRM, over)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -44,6 +44,7 @@ COMMANDS = {
     ],
     "worker": lambda port: [*MANAGE, "qcluster"],
     "clock": lambda port: [*MANAGE, "clock"],
+    "ven": lambda port: [*MANAGE, "ven"],
 }
 
 
