@@ -333,6 +333,19 @@ def escalation_policy(*, team: Team) -> dict:
     }
 
 
+def person_policy(*, team: Team, person: Person) -> dict:
+    """A policy of one step that pages `person` alone, by their contact rules: a page to a
+    person, or an event reassigned to one. As PagerDuty does for an incident assigned to a
+    user, nobody else is paged when they don't answer (the team's channel is told when the
+    step has run out, as for any policy). The team's ack_sla still sets respond_by."""
+    return {
+        "team": team.slug,
+        "ack_sla": int(ack_sla(team=team).total_seconds()),
+        "repeat": 0,
+        "steps": [{"wait": 0, "targets": [f"person:{person.handle}"]}],
+    }
+
+
 def policy_warning(*, team: Team) -> str:
     """'' if the team's policy can reach someone within its ack_sla, else why not."""
     policy = EscalationPolicy.objects.filter(team=team).first()

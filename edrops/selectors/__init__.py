@@ -5,6 +5,7 @@ from edrops.selectors.events import (
     event_list,
     event_with_history,
     next_step_due,
+    next_wake_due,
     rejected_messages,
     timeline,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "event_with_history",
     "next_silence_due",
     "next_step_due",
+    "next_wake_due",
     "readiness",
     "rejected_messages",
     "source_for_token",

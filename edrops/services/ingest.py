@@ -25,7 +25,7 @@ from edrops.models import Event, EventRevision, Integration, SenderStatus, Sourc
 from edrops.services import escalation, tallies
 from edrops.services.silence import record_life
 from rosters.columns import Unstorable, column_errors
-from rosters.models import Team
+from rosters.models import Person, Team
 from rosters.selectors import ack_sla
 
 logger = logging.getLogger(__name__)
@@ -65,6 +65,10 @@ class EventInput:
     team: Team | None = None  # ours: where edrops routes it (our own alarms set it)
     team_slug: str | None = None  # the sender's `team`: routed there if the source may page it
     details: dict[str, Any] | None = field(default=None)
+    # A page by hand (services/manual_pages.py): who sent it, and the person paged alone.
+    created_by: Person | None = None
+    created_by_name: str = ""
+    assigned_to: Person | None = None
 
     @classmethod
     def of(cls, values: Mapping[str, Any], **given: Any) -> "EventInput":
@@ -218,6 +222,9 @@ def _create(*, source: Source, data: EventInput, now: datetime) -> Event | None:
         resources=data.resources or [],
         test=bool(data.test),
         details=data.details or {},
+        created_by=data.created_by,
+        created_by_name=data.created_by_name,
+        assigned_to=data.assigned_to,
         created_at=now,
         updated_at=now,
     )
@@ -234,7 +241,9 @@ def _create(*, source: Source, data: EventInput, now: datetime) -> Event | None:
             event,
             now,
             TimelineEntry.Kind.RECEIVED,
-            f"from {source.name}, {_described(data, event)}",
+            f"paged by hand by {data.created_by_name}"
+            if data.created_by_name
+            else f"from {source.name}, {_described(data, event)}",
         ),
     ]
     task = None
