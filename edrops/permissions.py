@@ -177,15 +177,20 @@ def pageable_team(*, source: Source, slug: str) -> Team:
     return team
 
 
+def pageable_teams(*, actor: Actor) -> QuerySet[Team]:
+    """The teams `actor` (a person, by hand) may page: those whose events they may act on, a
+    responder's own, every team for a lead or staff; none for a login with no person."""
+    if actor.acts_on_every_team:
+        return Team.objects.order_by("slug")
+    if actor.person is None:
+        return Team.objects.none()
+    return Team.objects.filter(members=actor.person).order_by("slug")
+
+
 def team_pageable_by(*, actor: Actor, slug: str) -> Team:
-    """The team `slug`, when `actor` (a person, by hand) may page it; else PersonMayNotPage,
-    whether or not it exists. The teams whose events they may act on: a responder's own, every
-    team for a lead or staff; a login with no person pages none."""
-    teams = Team.objects.filter(slug=slug)
-    if not actor.acts_on_every_team:
-        theirs = teams.filter(members=actor.person) if actor.person else None
-        teams = theirs if theirs is not None else teams.none()
-    team = teams.first()
+    """The team `slug`, when `actor` may page it; else PersonMayNotPage, whether or not it
+    exists."""
+    team = pageable_teams(actor=actor).filter(slug=slug).first()
     if team is None:
         raise PersonMayNotPage(slug=slug)
     return team

@@ -174,7 +174,7 @@ class TeamAdmin(MembersChangedMixin, admin.ModelAdmin):
     search_fields = ["slug", "name", "members__handle", "members__name"]
     inlines = [TeamMemberInline, RotationInline, EscalationPolicyInline]
     readonly_fields = ["schedule_link"]
-    fields = ["slug", "name", "timezone", "slack_channel", "schedule_link"]
+    fields = ["slug", "name", "timezone", "slack_channel", "repage_at_start", "schedule_link"]
 
     def get_changelist(self, request, **kwargs):
         return OnCallChangeList

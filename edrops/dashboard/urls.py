@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from edrops.dashboard import views
+from edrops.dashboard import controls, views
 
 app_name = "dashboard"
 
@@ -24,5 +24,9 @@ urlpatterns = [
     path("events/<uuid:event_id>/acknowledge", views.acknowledge, name="acknowledge"),
     path("events/<uuid:event_id>/resolve", views.resolve, name="resolve"),
     path("events/<uuid:event_id>/notes", views.note, name="note"),
+    path("events/<uuid:event_id>/escalate", controls.escalate, name="escalate"),
+    path("events/<uuid:event_id>/reassign", controls.reassign, name="reassign"),
+    path("events/<uuid:event_id>/snooze", controls.snooze, name="snooze"),
+    path("page", controls.page_form, name="page"),
     path("oncall", views.oncall, name="oncall"),
 ]

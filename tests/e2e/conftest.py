@@ -1,4 +1,3 @@
-
 import pytest
 
 from tests.e2e.stack import Databases, Stack
@@ -29,4 +28,3 @@ def phones(stack):
     yield twilio, slack
     twilio.close()
     slack.close()
-
