@@ -108,11 +108,18 @@ def test_a_person_page_pages_that_person_alone(roster, clock, twilio, slack):
     event = page_by_hand({"person": "dan", "summary": "PJM called: 30-minute dispatch"})
 
     twilio.expect_sms(to=DAN, containing="PJM called")
-    clock(600)  # nobody else, ever: the one person, by their contact rules
+    clock(599)  # nobody else: the one person, by their contact rules
+    twilio.expect_nothing_more()
+    clock(1)  # once more when the team's ack SLA (10 min) has passed, and that is all
+    twilio.expect_sms(to=DAN, containing="PJM called")
+    clock(3600)
     twilio.expect_nothing_more()
     event.refresh_from_db()
     assert event.exhausted_at is not None
-    assert timeline(event, "escalated")[0] == "step 1 of 1: paging dan"
+    assert timeline(event, "escalated")[:2] == [
+        "step 1 of 1, pass 1 of 2: paging dan",
+        "step 1 of 1, pass 2 of 2: paging dan",
+    ]
 
 
 def test_escalate_now_pages_the_next_step_at_once_and_its_old_timer_pages_nobody_twice(
@@ -170,6 +177,8 @@ def test_escalating_an_event_no_step_has_paged_starts_at_step_1(roster, clock, t
 
 def test_escalating_an_event_whose_steps_all_ran_starts_them_again(roster, clock, twilio):
     event = page_by_hand({"person": "dan", "summary": "PJM called"})
+    twilio.expect_sms(to=DAN)
+    clock(600)
     twilio.expect_sms(to=DAN)
     clock(60)
     act(event, "escalate")
@@ -239,7 +248,7 @@ def test_reassigning_to_a_person_pages_them_alone(roster, clock, twilio):
     assert (answer.json()["team"], answer.json()["assigned_to"]) == ("grid-ops", "mia")
     twilio.expect_sms(to=ALICE, containing="reassigned to mia by bob via api")
     twilio.expect_sms(to=MIA, containing="curtail")
-    clock(600)
+    clock(599)
     twilio.expect_nothing_more()
     # Mia was paged for it: she may act on it, though not on grid-ops.
     assert act(event, "acknowledge", as_="mia").status_code == 200
