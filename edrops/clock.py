@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from edrops import selectors, services
 from edrops.models import ProcessCheckIn
-from edrops.services import escalation
+from edrops.services import escalation, wakeups
 from notifications import selectors as notification_selectors
 from notifications import services as notifications
 
@@ -62,6 +62,7 @@ class Work:
 # A new kind of due work is one line here.
 WORK = [
     Work("escalation_steps", escalation.claim_due_steps, selectors.next_step_due),
+    Work("wakeups", wakeups.claim_due_wakeups, selectors.next_wake_due),
     Work("notifications", notifications.enqueue_due, notification_selectors.next_due),
     Work("silence_alarms", services.raise_silence_alarms, selectors.next_silence_due),
     Work("dead_mans_switch", services.ping_dead_mans_switch),

@@ -21,7 +21,9 @@ with it off, a login reads what it may act on, and nothing else exists for it (4
 
 Paging: a source pages its own team and the teams in its `may_page`. A `team` it may not page
 and one that doesn't exist are refused in the same words, so the answer never tells a sender
-which teams exist.
+which teams exist. A person pages by hand (POST /api/v1/pages, reassigning to a team) the teams
+whose events they may act on: a responder their own teams, a lead or staff every team; the same
+rule of one answer for a team they may not page and one that doesn't exist.
 """
 
 import uuid
@@ -83,6 +85,17 @@ class MayNotPage(Exception):
             "teams it was given (may_page)."
         )
         super().__init__(self.detail)
+
+
+class PersonMayNotPage(MayNotPage):
+    """A person's page by hand naming a `team` they may not page, or that doesn't exist."""
+
+    def __init__(self, *, slug: str):
+        self.detail = (
+            f"You may not page team {slug!r}. A responder pages the teams they are a member of; "
+            "a lead or staff pages any team."
+        )
+        Exception.__init__(self, self.detail)
 
 
 def may_act(*, actor: Actor, event: Event, slack_channel: str = "") -> bool:
@@ -198,4 +211,23 @@ def pageable_team(*, source: Source, slug: str) -> Team:
     team = Team.objects.filter(Q(pk=source.team_id) | Q(paged_by_sources=source), slug=slug).first()
     if team is None:
         raise MayNotPage(slug=slug)
+    return team
+
+
+def pageable_teams(*, actor: Actor) -> QuerySet[Team]:
+    """The teams `actor` (a person, by hand) may page: those whose events they may act on, a
+    responder's own, every team for a lead or staff; none for a login with no person."""
+    if actor.acts_on_every_team:
+        return Team.objects.order_by("slug")
+    if actor.person is None:
+        return Team.objects.none()
+    return Team.objects.filter(members=actor.person).order_by("slug")
+
+
+def team_pageable_by(*, actor: Actor, slug: str) -> Team:
+    """The team `slug`, when `actor` may page it; else PersonMayNotPage, whether or not it
+    exists."""
+    team = pageable_teams(actor=actor).filter(slug=slug).first()
+    if team is None:
+        raise PersonMayNotPage(slug=slug)
     return team

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from edrops import services
 from edrops.models import ProcessCheckIn
-from edrops.services import escalation, forwarding, replies, unreachable
+from edrops.services import escalation, forwarding, replies, unreachable, wakeups
 from notifications.queue import riding_out_outages
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,17 @@ def run_escalation_step(event_id: str, step_index: int = 0, pass_index: int = 0)
         extra={"event_id": event_id},
     )
     return outcome.detail
+
+
+def wake_event(event_id: str) -> str:
+    """An acknowledged event whose snooze is over, or whose dispatch has started, is triggered
+    again (queued by the clock: services/wakeups.py)."""
+    detail = riding_out_outages(
+        lambda: wakeups.wake(event_id=event_id, now=timezone.now()),
+        what=f"wake-up of {event_id}",
+    )
+    log.debug("event %s: %s", event_id, detail, extra={"event_id": event_id})
+    return detail
 
 
 def reply_received(reply_id: int, done: int = 0) -> list[str]:

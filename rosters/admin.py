@@ -174,7 +174,15 @@ class TeamAdmin(MembersChangedMixin, admin.ModelAdmin):
     search_fields = ["slug", "name", "members__handle", "members__name"]
     inlines = [TeamMemberInline, RotationInline, EscalationPolicyInline]
     readonly_fields = ["schedule_link"]
-    fields = ["slug", "name", "timezone", "slack_channel", "unanswered_opt", "schedule_link"]
+    fields = [
+        "slug",
+        "name",
+        "timezone",
+        "slack_channel",
+        "repage_at_start",
+        "unanswered_opt",
+        "schedule_link",
+    ]
 
     def get_changelist(self, request, **kwargs):
         return OnCallChangeList

@@ -340,6 +340,21 @@ def escalation_policy(*, team: Team) -> dict:
     }
 
 
+def person_policy(*, team: Team, person: Person) -> dict:
+    """A policy that pages `person` alone, by their contact rules: a page to a person, or an
+    event reassigned to one. As PagerDuty does for an incident assigned to a user, nobody else
+    is paged when they don't answer; they are paged once more when the team's ack_sla has
+    passed, and then the team's channel is told nobody acknowledged (as for any policy whose
+    steps have run out), rather than at the moment of the first page."""
+    sla = int(ack_sla(team=team).total_seconds())
+    return {
+        "team": team.slug,
+        "ack_sla": sla,
+        "repeat": 1,
+        "steps": [{"wait": sla, "targets": [f"person:{person.handle}"]}],
+    }
+
+
 def policy_warning(*, team: Team) -> str:
     """'' if the team's policy can reach someone within its ack_sla, else why not."""
     policy = EscalationPolicy.objects.filter(team=team).first()

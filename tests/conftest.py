@@ -14,8 +14,6 @@ def _no_source_cached_across_tests():
     forget_sources()
 
 
-
-
 @pytest.fixture
 def chromium():
     """Debian's Chromium, driven by Playwright (never a downloaded browser)."""

@@ -10,7 +10,6 @@ import pytest
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-
 @pytest.fixture
 def server(live_server) -> str:
     """The live server by address: a name to resolve would be one more thing to allow."""

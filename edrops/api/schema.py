@@ -78,6 +78,8 @@ _errors = inline_serializer("FieldErrors", {"errors": serializers.DictField()})
 _detail = inline_serializer("Detail", {"detail": serializers.CharField()})
 FIELD_ERRORS, DETAIL = _errors, _detail  # the same shapes, for answers outside the API (audit)
 REFUSED = OpenApiResponse(_detail, "you may not act on this event (who may do what: API.md)")
+CONFLICT = OpenApiResponse(_detail, "the event is closed (or, to snooze, not acknowledged)")
+ERRORS = OpenApiResponse(_errors, "field errors")
 INGEST_RESPONSES = {
     202: OpenApiResponse(IngestReplyOut, "a new event, or a higher revision of a known one"),
     200: OpenApiResponse(IngestReplyOut, "a redelivery or an older revision: nothing changed"),

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from edrops import selectors
-from edrops.models import NOTE_MAX, OUR_ID_PREFIX, Event
+from edrops.models import NOTE_MAX, OUR_ID_PREFIX, SNOOZE_MAX_MINUTES, Event
 
 
 class HotPathSerializer(serializers.Serializer):
@@ -91,6 +91,7 @@ class MaintenanceMarkOut(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     mode = serializers.CharField()
+NULL_WHEN_EMPTY = ("acknowledged_by", "acknowledged_via", "closed_by", "closed_via", "created_by")
 
 
 class EventOut(serializers.Serializer):
@@ -124,6 +125,10 @@ class EventOut(serializers.Serializer):
     closed_via = serializers.CharField()
     closed_at = serializers.DateTimeField()
     maintenance = serializers.SerializerMethodField()
+    # Added with manual pages and the controls on an open event.
+    created_by = serializers.CharField(source="created_by_name")
+    assigned_to = serializers.CharField(source="assigned_to.handle", allow_null=True, default=None)
+    snoozed_until = serializers.DateTimeField(source="wake_at")
 
     def get_url(self, event) -> str:
         return event_url(event)
@@ -137,7 +142,7 @@ class EventOut(serializers.Serializer):
     def to_representation(self, event):
         data = super().to_representation(event)
         # "Nobody yet" reads better as null than as "".
-        for name in ("acknowledged_by", "acknowledged_via", "closed_by", "closed_via"):
+        for name in NULL_WHEN_EMPTY:
             data[name] = data[name] or None
         return data
 
@@ -157,6 +162,74 @@ class EventListQuery(serializers.Serializer):
 
 class NoteIn(serializers.Serializer):
     text = serializers.CharField(min_length=1, max_length=NOTE_MAX)
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it doesn't know: a person's typo (`respond-by`) must not be dropped
+    silently, leaving a default they didn't mean."""
+
+    def validate(self, attrs):
+        if isinstance(self.initial_data, dict):
+            unknown = sorted(set(self.initial_data) - set(self.fields))
+            if unknown:
+                # Named as sent, but escaped: an unpaired surrogate can't be written as UTF-8.
+                raise serializers.ValidationError(
+                    {
+                        name[:64].encode("utf-8", "backslashreplace").decode(): ["Unknown field."]
+                        for name in unknown[:20]
+                    }
+                )
+        return attrs
+
+
+class PageIn(StrictSerializer):
+    """POST /api/v1/pages: a page by hand to a team, or to a person (with their team or not)."""
+
+    team = serializers.SlugField(max_length=64, required=False)
+    person = serializers.CharField(max_length=64, required=False)
+    summary = serializers.CharField(min_length=1, max_length=column("summary").max_length)
+    market = serializers.CharField(
+        max_length=column("market").max_length, required=False, allow_blank=True
+    )
+    program = serializers.CharField(
+        max_length=column("program").max_length, required=False, allow_blank=True
+    )
+    mw = serializers.DecimalField(
+        max_digits=column("mw").max_digits,
+        decimal_places=column("mw").decimal_places,
+        min_value=0,
+        required=False,
+        allow_null=True,
+    )
+    location = serializers.CharField(
+        max_length=column("location").max_length, required=False, allow_blank=True
+    )
+    starts_at = serializers.DateTimeField(required=False, allow_null=True)
+    respond_by = serializers.DateTimeField(required=False, allow_null=True)
+    test = serializers.BooleanField(required=False)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if "team" not in attrs and "person" not in attrs:
+            raise serializers.ValidationError({"team": ["Name a team or a person to page."]})
+        return attrs
+
+
+class ReassignIn(StrictSerializer):
+    team = serializers.SlugField(max_length=64, required=False)
+    person = serializers.CharField(max_length=64, required=False)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if ("team" in attrs) == ("person" in attrs):
+            raise serializers.ValidationError(
+                {"team": ["Name a team or a person to reassign it to (one of them)."]}
+            )
+        return attrs
+
+
+class SnoozeIn(StrictSerializer):
+    minutes = serializers.IntegerField(min_value=1, max_value=SNOOZE_MAX_MINUTES)
 
 
 class RejectedMessageOut(serializers.Serializer):

@@ -32,6 +32,19 @@ urlpatterns = [
         "api/v1/events/<uuid:event_id>/decline", views.DeclineView.as_view(), name="event-decline"
     ),
     path("api/v1/events/<uuid:event_id>/notes", views.NoteView.as_view(), name="event-notes"),
+    path(
+        "api/v1/events/<uuid:event_id>/escalate",
+        views.EscalateView.as_view(),
+        name="event-escalate",
+    ),
+    path(
+        "api/v1/events/<uuid:event_id>/reassign",
+        views.ReassignView.as_view(),
+        name="event-reassign",
+    ),
+    path("api/v1/events/<uuid:event_id>/snooze", views.SnoozeView.as_view(), name="event-snooze"),
+    # A person pages by hand (a dispatch that came by phone or an ISO portal).
+    path("api/v1/pages", views.PagesView.as_view(), name="pages"),
     path("api/v1/heartbeat", heartbeats.HeartbeatView.as_view(), name="heartbeat"),
     path("api/v1/rejected", views.RejectedListView.as_view(), name="rejected-messages"),
     path(

@@ -1,14 +1,15 @@
-"""The events API for people (API.md §4): list, read, acknowledge, resolve, add a note;
-rejected messages. Who may read and act is edrops/permissions.py's: an event one may not read
-is a 404, an action one may not take a 403 `{"detail": ...}`. Sources send through
-edrops.api.ingest, the native format at the same URL as the list."""
+"""The events API for people (API.md §4): list, read, acknowledge, resolve, add a note,
+escalate now, reassign, snooze; pages by hand; rejected messages. Who may read and act is
+edrops/permissions.py's: an event one may not read is a 404, an action one may not take a 403
+`{"detail": ...}`. Sources send through edrops.api.ingest, the native format at the same URL
+as the list."""
 
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ParseError, PermissionDenied, ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
@@ -24,8 +25,12 @@ from edrops.api.serializers import (
     EventListQuery,
     EventOut,
     NoteIn,
+    PageIn,
+    ReassignIn,
     RejectedMessageOut,
+    SnoozeIn,
 )
+from rosters.columns import Unstorable
 
 
 class EventsView(IngestView):
@@ -100,8 +105,12 @@ class PersonView(APIView):
                 at=timezone.now(),
                 **more,
             )
-        except permissions.Refused as refused:
+        except (permissions.Refused, permissions.MayNotPage) as refused:
             raise PermissionDenied(refused.detail) from None
+        except services.Conflict as conflict:
+            return Response({"detail": conflict.detail}, status=status.HTTP_409_CONFLICT)
+        except services.BadPage as bad:
+            raise ValidationError(bad.errors) from None
         return Response(EventDetailOut(self.event(request, event_id)).data)
 
 
@@ -147,6 +156,97 @@ class NoteView(PersonView):
         answer = self.act(request, event_id, services.add_note, text=note.validated_data["text"])
         answer.status_code = status.HTTP_201_CREATED
         return answer
+
+
+class ControlView(PersonView):
+    """POST .../escalate, .../reassign, .../snooze: `perform` (a service) with the body's
+    fields, as the logged-in person; 409 `{"detail": why}` on a closed event."""
+
+    perform = None
+    body = None  # the input serializer, when the action takes one
+
+    def post(self, request, event_id):
+        more = {}
+        if self.body is not None:
+            given = self.body(data=request.data)
+            given.is_valid(raise_exception=True)
+            more = given.validated_data
+        return self.act(request, event_id, type(self).perform, **more)
+
+
+CONTROL_RESPONSES = {200: EventDetailOut, 403: schema.REFUSED, 409: schema.CONFLICT}
+
+
+class EscalateView(ControlView):
+    perform = staticmethod(services.escalate_now)
+
+    @extend_schema(request=None, responses=CONTROL_RESPONSES)
+    def post(self, request, event_id):
+        return super().post(request, event_id)
+
+
+class ReassignView(ControlView):
+    perform = staticmethod(services.reassign)
+    body = ReassignIn
+
+    @extend_schema(request=ReassignIn, responses=CONTROL_RESPONSES)
+    def post(self, request, event_id):
+        return super().post(request, event_id)
+
+
+class SnoozeView(ControlView):
+    perform = staticmethod(services.snooze)
+    body = SnoozeIn
+
+    @extend_schema(request=SnoozeIn, responses=CONTROL_RESPONSES)
+    def post(self, request, event_id):
+        return super().post(request, event_id)
+
+
+class PagesView(PersonView):
+    """POST /api/v1/pages: page a team, or a person, by hand. 201 with the new event; 400
+    `{"errors": {field: [...]}}` as the events API answers a source; 403 for a team the
+    person may not page (or that doesn't exist: the same answer)."""
+
+    @extend_schema(
+        operation_id="page_by_hand",
+        request=PageIn,
+        responses={201: EventDetailOut, 400: schema.ERRORS, 403: schema.REFUSED},
+    )
+    def post(self, request):
+        page = PageIn(data=request.data)
+        if not page.is_valid():
+            return _errors(page.errors)
+        given = page.validated_data
+        try:
+            event = services.page_by_hand(
+                actor=self.actor(request),
+                team=given.get("team"),
+                person=given.get("person"),
+                facts=given,
+                body=_as_sent(request.data),
+                now=timezone.now(),
+            )
+        except permissions.MayNotPage as refused:
+            raise PermissionDenied(refused.detail) from None
+        except (services.BadPage, Unstorable) as bad:
+            return _errors(bad.errors)
+        answer = EventDetailOut(selectors.event_with_history(event_id=event.pk)).data
+        return Response(answer, status=status.HTTP_201_CREATED)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, ParseError):  # not JSON: as the events API says it
+            return _errors({"body": [str(exc.detail)]})
+        return super().handle_exception(exc)
+
+
+def _errors(errors) -> Response:
+    return Response({"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+
+
+def _as_sent(data) -> dict:
+    """The body to keep as the event's revision: JSON as sent, a form's fields as text."""
+    return data.dict() if hasattr(data, "dict") else dict(data)  # a QueryDict, or JSON
 
 
 class RejectedListView(ListAPIView):

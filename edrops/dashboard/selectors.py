@@ -152,3 +152,16 @@ def since(at: datetime, now: datetime) -> str:
     if hours < 48:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     return f"{hours // 24} d"
+
+
+# The snooze form's choices, in minutes.
+SNOOZE_CHOICES = (15, 30, 60, 120, 240)
+
+
+def controls_context(*, actor: permissions.Actor) -> dict:
+    """What the event page's reassign and snooze forms offer."""
+    return {
+        "reassign_teams": list(permissions.pageable_teams(actor=actor)),
+        "reassign_people": list(Person.objects.order_by("name", "handle")),
+        "snooze_choices": SNOOZE_CHOICES,
+    }

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from edrops.dashboard import maintenance, views
+from edrops.dashboard import controls, maintenance, views
 
 app_name = "dashboard"
 
@@ -25,6 +25,10 @@ urlpatterns = [
     path("events/<uuid:event_id>/resolve", views.resolve, name="resolve"),
     path("events/<uuid:event_id>/decline", views.decline, name="decline"),
     path("events/<uuid:event_id>/notes", views.note, name="note"),
+    path("events/<uuid:event_id>/escalate", controls.escalate, name="escalate"),
+    path("events/<uuid:event_id>/reassign", controls.reassign, name="reassign"),
+    path("events/<uuid:event_id>/snooze", controls.snooze, name="snooze"),
+    path("page", controls.page_form, name="page"),
     path("oncall", views.oncall, name="oncall"),
     path("maintenance", maintenance.maintenance, name="maintenance"),
     path("maintenance/<int:window_id>/end", maintenance.end, name="maintenance-end"),

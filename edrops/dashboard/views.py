@@ -23,6 +23,7 @@ from edrops import permissions, services
 from edrops import selectors as event_selectors
 from edrops.csv_export import cell, csv_response
 from edrops.dashboard import selectors
+from edrops.dashboard.selectors import controls_context
 from edrops.models import Event
 from edrops.selectors.maintenance import active_and_upcoming, covered_sources
 from edrops.selectors.processes import system_health
@@ -119,12 +120,18 @@ def _act(request, event_id, act, **more) -> HttpResponse:
             at=timezone.now(),
             **more,
         )
-    except permissions.Refused as refused:
+    except (permissions.Refused, permissions.MayNotPage) as refused:
         if not request.htmx:
             raise PermissionDenied(refused.detail) from None
         # A board drawn before the rules changed: the refusal shows where the button was.
         messages.error(request, f"{event.external_id}: {refused.detail}")
         return _back(request, event_id, status=403)
+    except services.Conflict as conflict:  # closed since the page was drawn
+        messages.error(request, conflict.detail)
+        return _event_page(request, event_id, status=409)
+    except services.BadPage as bad:
+        messages.error(request, " ".join(m for ms in bad.errors.values() for m in ms))
+        return _event_page(request, event_id, status=400)
     # "already acknowledged by bob via sms" is news to whoever pressed the button second.
     if isinstance(result, services.AckResult):
         messages.info(request, f"{result.event.external_id}: {result.message}")
@@ -175,22 +182,29 @@ def note(request, event_id):
 @login_required
 @require_GET
 def event_page(request, event_id):
+    return _event_page(request, event_id)
+
+
+def _event_page(request, event_id, *, status: int = 200) -> HttpResponse:
     event = _event_or_404(request, event_id)
     actor = _actor(request)
     now = timezone.now()
+    can_act = permissions.may_act(actor=actor, event=event)
     return render(
         request,
         "dashboard/event.html",
         {
             "event": event,
-            "can_act": permissions.may_act(actor=actor, event=event),
+            "can_act": can_act,
             "note_max": services.NOTE_MAX,
             "now": now,
             "stage": selectors.escalation_stage(event),
             "timeline": event_selectors.timeline(event=event),
             "zone": _zone(request, person=actor.person, team_zone=event.team.timezone),
             "health": system_health(now=now),
+            **(controls_context(actor=actor) if can_act and event.is_open else {}),
         },
+        status=status,
     )
 
 

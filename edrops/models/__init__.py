@@ -1,6 +1,7 @@
 from edrops.models.events import (
     NOTE_MAX,
     OUR_ID_PREFIX,
+    SNOOZE_MAX_MINUTES,
     Event,
     EventRevision,
     Integration,
@@ -19,6 +20,7 @@ from edrops.models.sources import RateLimitState, Severity, Source
 __all__ = [
     "NOTE_MAX",
     "OUR_ID_PREFIX",
+    "SNOOZE_MAX_MINUTES",
     "ApiAuthFailures",
     "Event",
     "EventRevision",

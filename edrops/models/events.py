@@ -11,6 +11,8 @@ from rosters.models import Person, Team
 OUR_ID_PREFIX = "edrops:"
 # A note is one timeline entry (1,024 characters): the note, and who wrote it.
 NOTE_MAX = 800
+# The longest snooze (POST /api/v1/events/<id>/snooze): a day.
+SNOOZE_MAX_MINUTES = 24 * 60
 
 
 class SenderStatus(models.TextChoices):
@@ -29,6 +31,7 @@ class Integration(models.TextChoices):
     OPENADR_2B = "openadr2b", "OpenADR 2.0b"
     OPENADR_3 = "openadr3", "OpenADR 3"
     EDROPS = "edrops", "edrops itself"
+    MANUAL = "manual", "paged by hand"
 
 
 class Event(models.Model):
@@ -92,6 +95,27 @@ class Event(models.Model):
     )
     closed_by_name = models.CharField(max_length=150, blank=True)
     closed_via = models.CharField(max_length=32, blank=True)
+
+    # A page by hand (POST /api/v1/pages, the dashboard's "Page a team"): who sent it, in
+    # words as `acknowledged_by_name` (a handle, or a login without a Person).
+    created_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    created_by_name = models.CharField(max_length=150, blank=True)
+    # Paged alone, by their contact rules, instead of by the team's policy: a page to a person,
+    # or an event reassigned to one (services/controls.py).
+    assigned_to = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    # A snooze: the acknowledged event goes back to triggered at this moment (the clock's
+    # claim, services/wakeups.py, stamps `wake_queued_at` as it does `step_queued_at`). A
+    # dispatch's start re-pages without a field of its own: see wakeups.due_to_wake.
+    wake_at = models.DateTimeField(
+        null=True, blank=True, help_text="snoozed: triggered again at this moment"
+    )
+    wake_queued_at = models.DateTimeField(
+        null=True, blank=True, help_text="when the wake-up task was queued (the clock's claim)"
+    )
 
     # Escalation. The policy is a snapshot taken when the first step runs (again when the event
     # reopens); empty until then. Editing a policy doesn't change a page already in flight.
@@ -179,6 +203,13 @@ class Event(models.Model):
                 condition=models.Q(status="triggered", next_step_at__isnull=False),
                 name="event_step_due",
             ),
+            # And which acknowledged events wake up (a snooze ends, a dispatch starts): few
+            # rows, the open acknowledged ones.
+            models.Index(
+                fields=["status"],
+                condition=models.Q(status="acknowledged"),
+                name="event_acknowledged",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -236,6 +267,9 @@ class TimelineEntry(models.Model):
         NOTE = "note"
         SUPPRESSED = "suppressed"  # held back by a maintenance window
         VTN = "vtn", "told the VTN"
+        REASSIGNED = "reassigned"
+        SNOOZED = "snoozed"
+        RETRIGGERED = "retriggered"
 
     class Channel(models.TextChoices):
         SLACK = "slack"

@@ -9,6 +9,9 @@ from django.db import models
 from rosters.models import Team
 
 DEFAULT_RATE_LIMIT = 1200  # events per minute
+# The built-in source of pages sent by hand (edrops/services/manual_pages.py). No token ever
+# authenticates as it: its token_hash is not a SHA-256 digest, and the token lookup skips it.
+MANUAL_SOURCE = "manual"
 
 
 def new_token() -> str:

@@ -6,6 +6,7 @@ from edrops.selectors.events import (
     event_list,
     event_with_history,
     next_step_due,
+    next_wake_due,
     rejected_messages,
     timeline,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "maintenance",
     "next_silence_due",
     "next_step_due",
+    "next_wake_due",
     "readiness",
     "rejected_messages",
     "source_for_token",

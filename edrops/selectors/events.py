@@ -4,7 +4,7 @@ and the delivery records of every message about it are merged here, not in every
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Min, Prefetch, QuerySet
+from django.db.models import F, Min, Prefetch, QuerySet
 
 from edrops.models import Event, EventRevision, RejectedMessage
 from notifications import selectors as notifications
@@ -21,7 +21,7 @@ STATUS_FILTERS: dict[str, tuple[str, ...]] = {
 def event_list(*, status: str | None = None) -> QuerySet[Event]:
     """Newest first; `status` is one of STATUS_FILTERS."""
     events = Event.objects.select_related(
-        "source", "team", "acknowledged_by", "maintenance"
+        "source", "team", "acknowledged_by", "maintenance", "assigned_to"
     ).order_by("-created_at", "-id")
     if status:
         events = events.filter(status__in=STATUS_FILTERS[status])
@@ -32,7 +32,7 @@ def event_with_history(*, event_id) -> Event | None:
     """The event with its revisions (oldest first) prefetched; its timeline via `timeline`."""
     return (
         Event.objects.select_related(
-            "source", "team", "acknowledged_by", "closed_by", "maintenance"
+            "source", "team", "acknowledged_by", "closed_by", "maintenance", "assigned_to"
         )
         .prefetch_related(
             Prefetch("revisions", queryset=EventRevision.objects.order_by("revision"))
@@ -73,6 +73,17 @@ def next_step_due(*, after: datetime) -> datetime | None:
     return Event.objects.filter(
         status=Event.Status.TRIGGERED, step_queued_at__isnull=True, next_step_at__gt=after
     ).aggregate(next=Min("next_step_at"))["next"]
+
+
+def next_wake_due(*, after: datetime) -> datetime | None:
+    """When the next acknowledged event wakes up (a snooze ends, a dispatch acknowledged
+    before its start starts; services/wakeups.py), for the clock's sleep."""
+    waiting = Event.objects.filter(status=Event.Status.ACKNOWLEDGED, wake_queued_at__isnull=True)
+    snooze = waiting.filter(wake_at__gt=after).aggregate(next=Min("wake_at"))["next"]
+    start = waiting.filter(
+        starts_at__gt=after, acknowledged_at__lt=F("starts_at"), team__repage_at_start=True
+    ).aggregate(next=Min("starts_at"))["next"]
+    return min(filter(None, [snooze, start]), default=None)
 
 
 def rejected_messages() -> QuerySet[RejectedMessage]:

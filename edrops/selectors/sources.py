@@ -4,7 +4,7 @@ import hmac
 import time
 
 from edrops.models import Source
-from edrops.models.sources import hash_token
+from edrops.models.sources import MANUAL_SOURCE, hash_token
 
 # Every request from an integration authenticates, and sources change rarely: each process
 # keeps the sources it has read for this long. Its own edits (admin, commands, the heartbeat
@@ -27,7 +27,11 @@ def source_for_token(*, token: str) -> Source | None:
     cached = _by_digest.get(digest)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
-    found = Source.objects.select_related("team__escalation_policy").filter(token_hash=digest)
+    found = (
+        Source.objects.select_related("team__escalation_policy")
+        .filter(token_hash=digest)
+        .exclude(name=MANUAL_SOURCE)  # even if someone gave it a token in the admin
+    )
     source = found.first()
     # The index found the row; compare in constant time anyway, so no code path's timing
     # depends on how much of a guessed token was right.

@@ -1,6 +1,6 @@
 """Writes of the edrops app. Keyword-only, typed; views, tasks and commands call these."""
 
-from edrops.models import NOTE_MAX
+from edrops.models import NOTE_MAX, SNOOZE_MAX_MINUTES
 from edrops.services.acknowledgement import (
     AckResult,
     acknowledge,
@@ -13,6 +13,12 @@ from edrops.services.acknowledgement import (
 )
 from edrops.services.api_lockout import record_api_auth_failure
 from edrops.services.api_tokens import create_api_token
+from edrops.services.controls import (
+    Conflict,
+    escalate_now,
+    reassign,
+    snooze,
+)
 from edrops.services.ingest import (
     EventInput,
     IngestResult,
@@ -21,6 +27,7 @@ from edrops.services.ingest import (
     ingest_all,
     input_errors,
 )
+from edrops.services.manual_pages import BadPage, page_by_hand
 from edrops.services.processes import (
     STALE_CHECK_IN,
     check_in,
@@ -52,9 +59,12 @@ from rosters.columns import Unstorable
 
 __all__ = [
     "NOTE_MAX",
+    "SNOOZE_MAX_MINUTES",
     "STALE_CHECK_IN",
     "AckResult",
+    "BadPage",
     "CheckedRoster",
+    "Conflict",
     "EventInput",
     "IngestResult",
     "Life",
@@ -77,22 +87,26 @@ __all__ = [
     "create_api_token",
     "decline",
     "default_respond_by",
+    "escalate_now",
     "ingest",
     "ingest_all",
     "input_errors",
     "load_roster_file",
     "load_roster_sources",
+    "page_by_hand",
     "ping_dead_mans_switch",
     "process_name",
     "prune_rejected",
     "raise_bad_messages_alarm_if_due",
     "raise_silence_alarms",
     "rearm",
+    "reassign",
     "record_api_auth_failure",
     "record_life",
     "reject",
     "resolve",
     "rotate_token",
+    "snooze",
     "take_rate_limit_slot",
     "upsert_source",
     "who",

@@ -17,6 +17,7 @@ from edrops.services import tallies
 from edrops.services.escalation import stop_paging
 from edrops.services.opt_answers import owe_answer
 from edrops.services.timeline import append_timeline
+from notifications import services as notifications
 from rosters.models import Person
 
 logger = logging.getLogger(__name__)
@@ -108,6 +109,9 @@ def acknowledge(
             acknowledged_by_name=name,
             acknowledged_via=via,
             updated_at=at,
+            # A fresh acknowledgement: no snooze from before carries over to it.
+            wake_at=None,
+            wake_queued_at=None,
         )
         if won:
             append_timeline(
@@ -219,16 +223,15 @@ def add_note(
     at: datetime,
 ) -> TimelineEntry:
     """A note on the event's timeline ("called the site: curtailing 10 MW by 14:05"), in any
-    state; Refused when the one writing may not act on `event`."""
+    state, and in the thread of the event's page in each Slack channel that has it, so the
+    channel reads it too; Refused when the one writing may not act on `event`."""
     check_may_act(event=event, by=by, user=user)
-    return append_timeline(
-        event=event,
-        at=at,
-        kind=TimelineEntry.Kind.NOTE,
-        person=by,
-        channel=via,
-        detail=f"{who(by=by, user=user)}: {text}",
-    )
+    said = f"{who(by=by, user=user)}: {text}"
+    with transaction.atomic():
+        notifications.post_in_threads(reference=str(event.pk), text=f"Note from {said}")
+        return append_timeline(
+            event=event, at=at, kind=TimelineEntry.Kind.NOTE, person=by, channel=via, detail=said
+        )
 
 
 def act_as_sender(

@@ -41,7 +41,12 @@ from notifications import services as notifications
 from notifications.content import PageContent
 from notifications.models import Notification
 from rosters.models import Channel, Person
-from rosters.selectors import contact_plan, escalation_policy, recipients_for_targets
+from rosters.selectors import (
+    contact_plan,
+    escalation_policy,
+    person_policy,
+    recipients_for_targets,
+)
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +135,7 @@ def run_step(*, event_id: str, step_index: int, pass_index: int, now: datetime) 
     """Run one escalation step of one event (the step task's body)."""
     event = (
         Event.objects.select_for_update(of=("self",))
-        .select_related("team")
+        .select_related("team", "assigned_to")
         .filter(pk=event_id)
         .first()
     )
@@ -143,7 +148,7 @@ def run_step(*, event_id: str, step_index: int, pass_index: int, now: datetime) 
     if not event.policy:
         # The snapshot is taken when paging begins, under this lock, not on arrival: ingest
         # stays a few inserts, and a policy fixed while the event waited for a worker applies.
-        event.policy = escalation_policy(team=event.team)
+        event.policy = policy_for(event)
     # Late by how long the task waited for a worker (the first step: since the event arrived).
     due = event.next_step_at or event.created_at
     tallies.observe(metrics.STEP_LATENESS, seconds=(now - due).total_seconds())
@@ -187,6 +192,14 @@ def run_step(*, event_id: str, step_index: int, pass_index: int, now: datetime) 
         ]
     )
     return StepOutcome(True, f"paged {reached}; next step at {event.next_step_at}")
+
+
+def policy_for(event: Event) -> dict:
+    """What the event's escalation follows: its team's policy, or, when it was paged to (or
+    reassigned to) a person, that person alone."""
+    if event.assigned_to_id:
+        return person_policy(team=event.team, person=event.assigned_to)
+    return escalation_policy(team=event.team)
 
 
 def _following(event: Event, steps: list[dict]) -> tuple[int, int] | None:

@@ -35,7 +35,7 @@ from edrops.services import escalation, tallies
 from edrops.services.maintenance import hold_back
 from edrops.services.silence import record_life
 from rosters.columns import Unstorable, column_errors
-from rosters.models import Team
+from rosters.models import Person, Team
 from rosters.selectors import ack_sla
 
 logger = logging.getLogger(__name__)
@@ -75,6 +75,10 @@ class EventInput:
     team: Team | None = None  # ours: where edrops routes it (our own alarms set it)
     team_slug: str | None = None  # the sender's `team`: routed there if the source may page it
     details: dict[str, Any] | None = field(default=None)
+    # A page by hand (services/manual_pages.py): who sent it, and the person paged alone.
+    created_by: Person | None = None
+    created_by_name: str = ""
+    assigned_to: Person | None = None
 
     @classmethod
     def of(cls, values: Mapping[str, Any], **given: Any) -> "EventInput":
@@ -228,6 +232,9 @@ def _create(*, source: Source, data: EventInput, now: datetime) -> Event | None:
         resources=data.resources or [],
         test=bool(data.test),
         details=data.details or {},
+        created_by=data.created_by,
+        created_by_name=data.created_by_name,
+        assigned_to=data.assigned_to,
         created_at=now,
         updated_at=now,
     )
@@ -244,7 +251,9 @@ def _create(*, source: Source, data: EventInput, now: datetime) -> Event | None:
             event,
             now,
             TimelineEntry.Kind.RECEIVED,
-            f"from {source.name}, {_described(data, event)}",
+            f"paged by hand by {data.created_by_name}"
+            if data.created_by_name
+            else f"from {source.name}, {_described(data, event)}",
         ),
     ]
     task = None

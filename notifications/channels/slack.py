@@ -127,6 +127,9 @@ def _post(notification: Notification, targets: list[tuple[str, bool]]) -> dict[b
     if not targets:
         return {}
     blocks = blocks_for(notification)
+    # A reply in a page's thread (notifications.services.post_in_threads); else None, which
+    # the SDK leaves out.
+    thread_ts = notification.content.get("thread_ts")
     posted = {}
     web = client()
     for channel, direct in targets:
@@ -136,6 +139,7 @@ def _post(notification: Notification, targets: list[tuple[str, bool]]) -> dict[b
                 text=slack_blocks.clip(notification.text, slack_blocks.TEXT_MAX),
                 blocks=blocks,
                 unfurl_links=False,
+                thread_ts=thread_ts,
             )
         except (SlackClientError, OSError) as error:  # OSError: refused, timed out, DNS
             raise as_transport_error(error) from error

@@ -4,6 +4,7 @@ schedule_page(*, person, channel, content, reference, due_at, team_slack_channel
 send_status(*, person, channel, text, reference="")
 schedule_channel_page(*, slack_channel, content, reference, due_at, tz) -> Notification | None
 send_channel_notice(*, slack_channel, text, reference="")
+post_in_threads(*, reference, text) -> list[str]   (a note, in the page's Slack threads)
 answer_click(*, reply, text) -> bool            (only the clicker sees it, in Slack)
 cancel_pending(*, reference, reason) -> int
 enqueue_due(*, now) -> int                      (the clock, every tick)
@@ -34,6 +35,7 @@ from notifications.services.rewrites import (
 from notifications.services.scheduling import (
     cancel_pending,
     enqueue_due,
+    post_in_threads,
     schedule_channel_page,
     schedule_page,
     send_channel_notice,
@@ -48,6 +50,7 @@ __all__ = [
     "deliver",
     "enqueue_due",
     "forwarded",
+    "post_in_threads",
     "record_reply",
     "record_twilio_status",
     "refresh_bundle_message",

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from notifications import queue
 from notifications.content import PageContent
-from notifications.models import Channel, Notification
+from notifications.models import Channel, Notification, SlackMessage
 from notifications.services.common import enqueue_delivery, failed_for_good, log, logger
 from notifications.services.delivery import MAX_ATTEMPTS
 from rosters.models import Person
@@ -131,6 +131,37 @@ def send_channel_notice(*, slack_channel: str, text: str, reference: str = "") -
         content={"text": text},
         due_at=now,
     )
+
+
+@transaction.atomic
+def post_in_threads(*, reference: str, text: str) -> list[str]:
+    """`text` (a note someone wrote) as a reply in the thread of the page about `reference` in
+    each Slack channel that has it (the team's channel, a step's `slack:` channel; the newest
+    post where it was posted again after reopening). Returns those channels; none when the
+    page never reached a channel (no Slack, or not sent yet).
+
+    The reply is not kept with `reference`: the rewrite of the event's messages when it is
+    answered must leave a note as it was written."""
+    now = timezone.now()
+    posts = SlackMessage.objects.filter(
+        notification__reference=reference,
+        notification__kind=Notification.Kind.PAGE,
+        is_direct=False,
+    ).order_by("-id")
+    threads: dict[str, str] = {}
+    for channel, ts in posts.values_list("channel", "ts"):
+        threads.setdefault(channel, ts)
+    for channel, ts in threads.items():
+        _create(
+            now=now,
+            person=None,
+            slack_channel=channel,
+            channel=Channel.SLACK,
+            kind=Notification.Kind.STATUS,
+            content={"text": text, "thread_ts": ts},
+            due_at=now,
+        )
+    return list(threads)
 
 
 @transaction.atomic

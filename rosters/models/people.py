@@ -159,6 +159,12 @@ class Team(models.Model):
         "its respond-by; empty: nothing",
     )
     members = models.ManyToManyField(Person, related_name="teams", blank=True)
+    repage_at_start = models.BooleanField(
+        "re-page at the dispatch's start",
+        default=True,
+        help_text="an acknowledged dispatch still unresolved when it starts (its starts_at) is "
+        "paged again from step 1",
+    )
 
     class Meta:
         ordering = ["slug"]

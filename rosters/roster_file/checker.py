@@ -117,6 +117,16 @@ class Checker:
             return None
         return value
 
+    def flag(self, raw: dict, key: str, path: str) -> bool | None:
+        """true or false (YAML's own booleans); None when the key is left out."""
+        value = raw.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            self.error(_join(path, key), f"expected true or false, not {value!r}")
+            return None
+        return value
+
     def duration(
         self, raw: dict, key: str, path: str, *, required: bool = False, default: Any = None
     ) -> timedelta | None:

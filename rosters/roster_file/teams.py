@@ -33,6 +33,7 @@ TEAM_KEYS = (
     "rotations",
     "overrides",
     "escalation",
+    "repage_at_start",
 )
 ROTATION_KEYS = ("name", "timezone", "start", "shift", "people")
 OVERRIDE_KEYS = ("rotation", "person", "start", "end")
@@ -63,6 +64,8 @@ def check_team(
         fields["timezone"] = c.text(raw, "timezone", path, validator=validate_timezone)
     if "slack_channel" in raw:
         fields["slack_channel"] = c.text(raw, "slack_channel", path, max_length=32) or ""
+    if (repage := c.flag(raw, "repage_at_start", path)) is not None:
+        fields["repage_at_start"] = repage
     members = c.handles(raw, "members", path, known=known, required=True)
     in_db = existing.get(slug) if slug else None
     team_tz = fields.get("timezone") or (in_db.timezone if in_db else "UTC")

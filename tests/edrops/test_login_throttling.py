@@ -150,4 +150,3 @@ def test_a_spoofed_forwarded_for_from_an_untrusted_peer_is_not_believed(client, 
     )
 
     assert again.status_code == 429
-

@@ -71,6 +71,7 @@ class SlackPost:
     blocks: list[dict[str, Any]]
     seen: bool = False
     updates: list[str] = field(default_factory=list)
+    thread_ts: str = ""  # a reply in this message's thread
 
     def button(self, action_id: str | None = None) -> dict[str, Any]:
         for block in self.blocks:
@@ -125,7 +126,11 @@ class FakeSlack(FakeServer):
             )
             if refused := refusal(p.get("text", ""), blocks):
                 return refused
-            self.posts.append(SlackPost(channel, to, ts, p.get("text", ""), blocks))
+            self.posts.append(
+                SlackPost(
+                    channel, to, ts, p.get("text", ""), blocks, thread_ts=p.get("thread_ts", "")
+                )
+            )
             return Reply(
                 200,
                 {

@@ -267,3 +267,26 @@ def test_a_dry_run_says_what_would_change_and_changes_nothing():
     assert "people: 6 created" in out.getvalue()
     assert "dry run: nothing was changed" in out.getvalue()
     assert not Person.objects.exists()
+
+
+def test_a_team_turns_re_paging_at_the_dispatch_start_off_and_on_again(tmp_path):
+    load(EXAMPLE)
+    assert Team.objects.get(slug="grid-ops").repage_at_start  # the default
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["teams"][0]["repage_at_start"] = False
+    status, out, err = load(write(tmp_path, data))
+    assert status == 0, err
+    assert "teams: 1 updated" in out
+    assert not Team.objects.get(slug="grid-ops").repage_at_start
+    # Left out, it stays as it is.
+    status, _, err = load(EXAMPLE)
+    assert status == 0, err
+    assert not Team.objects.get(slug="grid-ops").repage_at_start
+
+
+def test_re_paging_at_the_start_is_true_or_false_nothing_else(tmp_path):
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["teams"][0]["repage_at_start"] = "sometimes"
+    status, _, err = load(write(tmp_path, data))
+    assert status == 1
+    assert "teams[0].repage_at_start: expected true or false, not 'sometimes'" in err
