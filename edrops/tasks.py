@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from edrops import services
 from edrops.models import ProcessCheckIn
-from edrops.services import escalation, replies, unreachable
+from edrops.services import coverage, escalation, replies, unreachable
 from notifications.queue import riding_out_outages
 
 log = logging.getLogger(__name__)
@@ -56,3 +56,9 @@ def page_undeliverable(person_id: int, reference: str, failures: list[list[str]]
         now=timezone.now(),
     )
     return entry.detail if entry else "not an event"
+
+
+def check_coverage() -> str:
+    """Every team's coverage gaps in the next 7 days (queued by the clock: hourly, and after a
+    roster change)."""
+    return str(coverage.check_coverage(now=timezone.now()))

@@ -1,3 +1,4 @@
+from edrops.models.coverage import CoverageCheck, CoverageGap, HandoffReminder
 from edrops.models.events import (
     OUR_ID_PREFIX,
     Event,
@@ -15,8 +16,11 @@ from edrops.models.sources import RateLimitState, Severity, Source
 __all__ = [
     "OUR_ID_PREFIX",
     "ApiAuthFailures",
+    "CoverageCheck",
+    "CoverageGap",
     "Event",
     "EventRevision",
+    "HandoffReminder",
     "Integration",
     "ProcessCheckIn",
     "RateLimitState",
