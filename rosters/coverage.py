@@ -71,7 +71,8 @@ def _verdict(named: list[str], people: list[Person], at: datetime) -> tuple[str,
     if any(_wakes(p) or p.is_working(at) for p in reachable):
         return None
     return Why.WORKING_HOURS_ONLY, "; ".join(
-        f"{p.handle} works {p.working_hours} {p.timezone} and has no phone rule" for p in reachable
+        f"{p.handle} works {p.working_hours} {p.timezone} and has no phone rule"
+        for p in reachable
     )
 
 
@@ -91,31 +92,39 @@ def _working_edges(people: Iterable[Person], start: datetime, end: datetime) -> 
     return edges
 
 
-def coverage_gaps(*, team: Team, start: datetime, end: datetime) -> list[Gap]:
-    """Every interval of [start, end) in which the team's escalation policy reaches nobody
-    (see the module's docstring), in order; neighbouring stretches with the same reason and
-    detail are one gap."""
-    targets = [
-        parse_target(t) for step in escalation_policy(team=team)["steps"] for t in step["targets"]
-    ]
-    rotation_names = {t.value for t in targets if t.kind == TargetKind.ROTATION}
-    schedules = dict(
-        (r.name, s)
-        for r, s in _schedules(
-            Rotation.objects.filter(team=team, name__in=rotation_names), overrides_from=start
-        )
-    )
-    # People named for good: by handle, and the members for `team`.
-    fixed: list[Person] = []
-    fixed_note: list[str] = []
-    handles = [t.value for t in targets if t.kind == TargetKind.PERSON]
-    if handles:
-        fixed += list(Person.objects.filter(handle__in=handles).prefetch_related("contact_rules"))
-    if any(t.kind == TargetKind.TEAM for t in targets):
-        members = list(team.members.prefetch_related("contact_rules"))
-        fixed += members
-        fixed_note += [] if members else ["the team has no members"]
+@dataclass(frozen=True)
+class Stretch:
+    """[starts_at, ends_at) of the "who is paged" lane: the people the first step that reaches
+    anyone pages (by handle), or the gap (`why`, `detail`) when none does."""
 
+    starts_at: datetime
+    ends_at: datetime
+    paged: tuple[str, ...]
+    why: str = ""
+    detail: str = ""
+
+
+def who_is_paged(*, team: Team, start: datetime, end: datetime) -> list[Stretch]:
+    """[start, end) cut where whom the team's policy pages changes: a dispatch at any moment
+    pages the people of the stretch it falls in (first step that reaches someone), or nobody in
+    a gap (see the module's docstring). Neighbouring stretches that say the same are one."""
+    steps = [
+        [parse_target(t) for t in step["targets"]] for step in escalation_policy(team=team)["steps"]
+    ]
+    targets = [t for step in steps for t in step]
+    rotation_names = {t.value for t in targets if t.kind == TargetKind.ROTATION}
+    rotations = Rotation.objects.filter(team=team, name__in=rotation_names)
+    schedules = {r.name: s for r, s in _schedules(rotations, overrides_from=start)}
+    handles = [t.value for t in targets if t.kind == TargetKind.PERSON]
+    by_handle = {
+        p.handle: p
+        for p in Person.objects.filter(handle__in=handles).prefetch_related("contact_rules")
+    }
+    members = (
+        list(team.members.prefetch_related("contact_rules"))
+        if any(t.kind == TargetKind.TEAM for t in targets)
+        else []
+    )
     # Rotation holders as prefetched rows: their contact rules are read at every cut.
     holders = {p.pk for s in schedules.values() for p in s.people}
     holders |= {span.person.pk for s in schedules.values() for span in s.overrides}
@@ -124,26 +133,56 @@ def coverage_gaps(*, team: Team, start: datetime, end: datetime) -> list[Gap]:
     cuts = {start, end}
     for schedule in schedules.values():
         cuts |= {begin for begin, _, _, _ in schedule.segments(start, end)}
-    cuts |= _working_edges([*rows.values(), *fixed], start, end)
+    cuts |= _working_edges([*rows.values(), *by_handle.values(), *members], start, end)
 
-    gaps: list[Gap] = []
+    stretches: list[Stretch] = []
     for begin, finish in pairwise(sorted(cuts)):
-        people: dict[int, Person] = {p.pk: p for p in fixed}
-        named = list(fixed_note)
-        for name in sorted(rotation_names):
-            schedule = schedules.get(name)
-            holder = schedule.who(begin)[0] if schedule else None
-            if holder is None:
-                named.append(f"rotation {name} has nobody" if schedule else f"no rotation {name}")
-            else:
-                people.setdefault(holder.pk, rows[holder.pk])
-        verdict = _verdict(named, list(people.values()), begin)
-        if verdict is None:
-            continue
-        why, detail = verdict
-        last = gaps[-1] if gaps else None
-        if last and last.ends_at == begin and (last.why, last.detail) == (why, detail):
-            gaps[-1] = Gap(last.starts_at, finish, why, detail)
+        named: list[str] = []
+        everyone: dict[int, Person] = {}
+        paged: tuple[str, ...] = ()
+        for step in steps:
+            people = _named(step, begin, schedules, by_handle, members, rows, named)
+            everyone.update((p.pk, p) for p in people)
+            reached = [p for p in people if _reachable(p)]
+            if reached and not paged:
+                paged = tuple(dict.fromkeys(p.handle for p in reached))
+        verdict = _verdict(named, list(everyone.values()), begin)
+        why, detail = verdict or ("", "")
+        last = stretches[-1] if stretches else None
+        if last and (last.paged, last.why, last.detail) == (paged, why, detail):
+            stretches[-1] = Stretch(last.starts_at, finish, paged, why, detail)
         else:
-            gaps.append(Gap(begin, finish, why, detail))
-    return gaps
+            stretches.append(Stretch(begin, finish, paged, why, detail))
+    return stretches
+
+
+def _named(step, at, schedules, by_handle, members, rows, notes: list[str]) -> list[Person]:
+    """The people one step names at `at`; what names nobody is noted in `notes`."""
+    people: list[Person] = []
+    for target in step:
+        if target.kind == TargetKind.ROTATION:
+            schedule = schedules.get(target.value)
+            holder = schedule.who(at)[0] if schedule else None
+            if holder is not None:
+                people.append(rows[holder.pk])
+            elif schedule is None:
+                notes.append(f"no rotation {target.value}")
+            else:
+                notes.append(f"rotation {target.value} has nobody")
+        elif target.kind == TargetKind.PERSON and target.value in by_handle:
+            people.append(by_handle[target.value])
+        elif target.kind == TargetKind.TEAM:
+            people += members
+            if not members:
+                notes.append("the team has no members")
+    return people
+
+
+def coverage_gaps(*, team: Team, start: datetime, end: datetime) -> list[Gap]:
+    """Every interval of [start, end) in which the team's escalation policy reaches nobody
+    (see the module's docstring), in order."""
+    return [
+        Gap(s.starts_at, s.ends_at, s.why, s.detail)
+        for s in who_is_paged(team=team, start=start, end=end)
+        if s.why
+    ]

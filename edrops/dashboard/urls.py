@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from edrops.dashboard import views
+from edrops.dashboard import schedule, views
 
 app_name = "dashboard"
 
@@ -25,4 +25,8 @@ urlpatterns = [
     path("events/<uuid:event_id>/resolve", views.resolve, name="resolve"),
     path("events/<uuid:event_id>/notes", views.note, name="note"),
     path("oncall", views.oncall, name="oncall"),
+    path("schedule", schedule.schedule, name="schedule"),
+    path("schedule/take", schedule.take, name="take-shift"),
+    path("schedule/swap", schedule.ask_for_swap, name="ask-for-swap"),
+    path("schedule/swaps/<int:request_id>/accept", schedule.accept_swap, name="accept-swap"),
 ]

@@ -24,6 +24,7 @@ from edrops import selectors as event_selectors
 from edrops.csv_export import cell, csv_response
 from edrops.dashboard import selectors
 from edrops.models import Event
+from edrops.selectors.coverage import open_gaps
 from edrops.selectors.processes import system_health
 from rosters.models import Team
 from rosters.selectors import on_call_and_next
@@ -86,6 +87,7 @@ def _board_context(request) -> dict:
         "open_total": board.open_total,
         "closed": board.closed,
         "health": system_health(now=now),
+        "gaps": open_gaps(now=now),
     }
 
 
