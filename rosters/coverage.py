@@ -71,8 +71,7 @@ def _verdict(named: list[str], people: list[Person], at: datetime) -> tuple[str,
     if any(_wakes(p) or p.is_working(at) for p in reachable):
         return None
     return Why.WORKING_HOURS_ONLY, "; ".join(
-        f"{p.handle} works {p.working_hours} {p.timezone} and has no phone rule"
-        for p in reachable
+        f"{p.handle} works {p.working_hours} {p.timezone} and has no phone rule" for p in reachable
     )
 
 

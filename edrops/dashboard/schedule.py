@@ -107,7 +107,9 @@ def _back(request):
 def _span(request) -> tuple[Rotation, datetime, datetime]:
     pk = request.POST.get("rotation", "")
     rotation = (
-        Rotation.objects.select_related("team").filter(pk=pk).first() if pk.isdigit() and len(pk) < 10 else None
+        Rotation.objects.select_related("team").filter(pk=pk).first()
+        if pk.isdigit() and len(pk) < 10
+        else None
     )
     if rotation is None:
         raise ValidationError("No such rotation.")

@@ -51,7 +51,7 @@ class CoverageCheck(models.Model):
 
 
 class HandoffReminder(models.Model):
-    """"You're on call for grid-ops from Mon 09:00 CST to Mon 09:00": one per shift, planned by
+    """ "You're on call for grid-ops from Mon 09:00 CST to Mon 09:00": one per shift, planned by
     the coverage check and sent by the clock when `due_at` comes."""
 
     rotation = models.ForeignKey(Rotation, on_delete=models.CASCADE, related_name="+")

@@ -30,7 +30,7 @@ from edrops.services.handoffs import plan_handoff_reminders
 from edrops.services.ingest import EventInput, ingest
 from edrops.services.sources import upsert_source
 from notifications import services as notifications
-from notifications.rendering import local_time, relative
+from notifications.rendering import relative
 from rosters.coverage import Gap, Why, coverage_gaps
 from rosters.models import Person, Role, Team
 from rosters.selectors import ack_sla, team_leads
@@ -44,6 +44,7 @@ PAGE_BEFORE = timedelta(hours=1)
 CHECK_TASK = "edrops.tasks.check_coverage"
 COVERAGE_SOURCE = "edrops-coverage"  # the built-in source of the leads' pages about gaps
 
+DATE = "%a %d %b %H:%M %Z"
 WHAT = {
     Why.NOBODY_ON_CALL: "nobody on call",
     Why.NO_CONTACT_METHOD: "nobody on call can be reached",
@@ -90,12 +91,31 @@ def claim_coverage_check(*, now: datetime) -> int:
     return 0
 
 
-def gap_text(*, gap: Gap | CoverageGap, team: Team, now: datetime) -> str:
-    """'grid-ops: nobody on call from Sat 09:00 CST to Sun 09:00 CST (rotation primary has
-    nobody)', in the team's zone."""
-    starts = local_time(gap.starts_at, tz=team.tz, now=now)
-    ends = local_time(gap.ends_at, tz=team.tz, now=now)
+def gap_text(*, gap: Gap | CoverageGap, team: Team) -> str:
+    """'grid-ops: nobody on call from Sat 05 Dec 09:00 CST to Sun 06 Dec 09:00 CST (rotation
+    primary has nobody)', in the team's zone: gaps are planned days ahead, so with the date."""
+    starts = gap.starts_at.astimezone(team.tz).strftime(DATE)
+    ends = gap.ends_at.astimezone(team.tz).strftime(DATE)
     return f"{team.slug}: {WHAT.get(gap.why, gap.why)} from {starts} to {ends} ({gap.detail})"
+
+
+def new_gaps(*, teams: list[Team], before: dict[str, list[Gap]], now: datetime) -> list[str]:
+    """The gaps of `teams` in the next 7 days that `before` (an earlier `gaps_of`) did not
+    have, in words: what loading a roster file creates."""
+    lines = []
+    for team, gaps in gaps_of(teams=teams, now=now).items():
+        old = before.get(team.slug, [])
+        for gap in gaps:
+            if not any(
+                o.why == gap.why and o.starts_at < gap.ends_at and gap.starts_at < o.ends_at
+                for o in old
+            ):
+                lines.append(f"gap: {gap_text(gap=gap, team=team)}")
+    return lines
+
+
+def gaps_of(*, teams: list[Team], now: datetime) -> dict[Team, list[Gap]]:
+    return {t: coverage_gaps(team=t, start=now, end=now + HORIZON) for t in teams}
 
 
 # --- The check -------------------------------------------------------------------------------
@@ -172,7 +192,7 @@ def leads_to_tell(*, team: Team) -> list[Person]:
 
 def _tell(*, gap: CoverageGap, team: Team, now: datetime) -> None:
     link = f"{settings.PUBLIC_BASE_URL.rstrip('/')}/schedule?team={team.slug}"
-    text = f"Coverage gap in {gap_text(gap=gap, team=team, now=now)}. Fill it: {link}"
+    text = f"Coverage gap in {gap_text(gap=gap, team=team)}. Fill it: {link}"
     if team.slack_channel:
         notifications.send_channel_notice(
             slack_channel=team.slack_channel, text=text, reference=f"gap:{gap.pk}"
@@ -227,7 +247,7 @@ def _coverage_source(team: Team) -> Source:
 def _page_leads(*, gap: CoverageGap, now: datetime):
     team = gap.team
     summary = (
-        f"Coverage gap {relative(gap.starts_at, now=now)}: {gap_text(gap=gap, team=team, now=now)}"
+        f"Coverage gap {relative(gap.starts_at, now=now)}: {gap_text(gap=gap, team=team)}"
         " — a dispatch then would reach nobody"
     )[:1024]
     facts = {

@@ -175,9 +175,7 @@ def _acknowledge_each(
     results = []
     for event in events:
         if results and time.monotonic() > deadline:
-            async_task(
-                "edrops.tasks.reply_received", reply.pk, done + len(results), **fast_lane()
-            )
+            async_task("edrops.tasks.reply_received", reply.pk, done + len(results), **fast_lane())
             log.info("reply #%s: %d acknowledged, the rest in a new task", reply.pk, len(results))
             return None
         results.append(_acknowledge(event, person, via, said, now, slack_channel=slack_channel))

@@ -107,7 +107,7 @@ class Override(models.Model):
 
 
 class SwapRequest(models.Model):
-    """"Can someone take my shift?": asked from the schedule page for a span of a rotation; the
+    """ "Can someone take my shift?": asked from the schedule page for a span of a rotation; the
     member who accepts it gets an override for that span (rosters/services/shifts.py)."""
 
     rotation = models.ForeignKey(Rotation, on_delete=models.CASCADE, related_name="swap_requests")
@@ -132,4 +132,4 @@ class SwapRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.asked_by} asks for a swap on {self.rotation} from {self.starts_at:%Y-%m-%d %H:%M}"
+        return f"{self.asked_by} asks for a swap on {self.rotation} from {self.starts_at:%Y-%m-%d}"
