@@ -101,24 +101,25 @@ MAX_GAP_DAYS = 60
 
 
 class GapSerializer(serializers.Serializer):
-    # `from` is a keyword: the fields are declared by name below.
-    to = serializers.DateTimeField()
-    why = serializers.ChoiceField(
-        choices=["nobody_on_call", "no_contact_method", "working_hours_only"]
-    )
-    detail = serializers.CharField()
-
-
-GapSerializer._declared_fields["from"] = serializers.DateTimeField()
+    def get_fields(self):  # `from` is a Python keyword: the fields are named here, in order
+        return {
+            "from": serializers.DateTimeField(),
+            "to": serializers.DateTimeField(),
+            "why": serializers.ChoiceField(
+                choices=["nobody_on_call", "no_contact_method", "working_hours_only"]
+            ),
+            "detail": serializers.CharField(),
+        }
 
 
 class GapsSerializer(serializers.Serializer):
-    team = serializers.CharField()
-    to = serializers.DateTimeField()
-    gaps = GapSerializer(many=True)
-
-
-GapsSerializer._declared_fields["from"] = serializers.DateTimeField()
+    def get_fields(self):
+        return {
+            "team": serializers.CharField(),
+            "from": serializers.DateTimeField(),
+            "to": serializers.DateTimeField(),
+            "gaps": GapSerializer(many=True),
+        }
 
 
 class TeamGapsView(APIView):

@@ -68,14 +68,15 @@ class _Canvas:
 
     def block(
         self, *, begin: datetime, finish: datetime, y: float, cls: str, fill: str, label: str,
-        title: str, href: str = "", data: str = "",
+        title: str, href: str = "", data: str = "", short: str = "",
     ) -> None:  # fmt: skip
         x0, x1 = self.x(begin), self.x(finish)
         shape = (
             f'<rect x="{x0}" y="{y}" width="{max(x1 - x0, 1)}" height="{LANE_HEIGHT}" '
             f'rx="3" fill="{fill}" class="{cls}"{data}><title>{escape(title)}</title></rect>'
         )
-        if x1 - x0 > 8 * len(label) + 8:
+        label = next((words for words in (label, short) if x1 - x0 > 8 * len(words) + 8), "")
+        if label:
             shape += (
                 f'<text x="{x0 + 6}" y="{y + LANE_HEIGHT / 2 + 5}" class="who {cls}">'
                 f"{escape(label)}</text>"
@@ -138,6 +139,7 @@ def draw(
                     + ("" if shift.person else " nobody"),
                     fill="url(#hatch)" if override else colour(who) if shift.person else "#e8e8e8",
                     label=f"{who} (override)" if override else who,
+                    short=who,
                     title=f"{name}: {who}{' (override)' if override else ''} · {when}",
                     href=f"#shift-{team.slug}-{name}-{shift.starts_at.timestamp():.0f}",
                     data=f' data-person="{escape(who)}"',
@@ -159,7 +161,7 @@ def draw(
             when = f"{c.local(stretch.starts_at)} to {c.local(stretch.ends_at)}"
             if stretch.why:
                 c.block(begin=stretch.starts_at, finish=stretch.ends_at, y=y, cls="gap",
-                        fill=GAP_RED, label="GAP: nobody reached",
+                        fill=GAP_RED, label="GAP: nobody reached", short="GAP",
                         title=f"Gap ({stretch.why}): {when} · {stretch.detail}",
                         data=f' data-why="{escape(stretch.why)}"')  # fmt: skip
             else:
