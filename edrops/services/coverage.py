@@ -80,14 +80,23 @@ def roster_changed(sender, **kwargs) -> None:
     request_coverage_check(now=timezone.now())
 
 
+class _Row:
+    """Per clock process: whether the CoverageCheck row was seen, so a tick costs one query."""
+
+    seen = False
+
+
 def claim_coverage_check(*, now: datetime) -> int:
     """The clock's part: when the check is due, move it an hour on (compare-and-set: one clock
     wins) and queue it for a worker. A missing row (a fresh database) is a check due now."""
     if CoverageCheck.objects.filter(due_at__lte=now).update(due_at=now + CHECK_EVERY):
+        _Row.seen = True
         async_task(CHECK_TASK, task_name="check coverage gaps")
         return 1
-    if not CoverageCheck.objects.exists():
-        CoverageCheck.objects.create(due_at=now)
+    if not _Row.seen:
+        _Row.seen = CoverageCheck.objects.exists()
+        if not _Row.seen:
+            CoverageCheck.objects.create(due_at=now)
     return 0
 
 
