@@ -159,3 +159,13 @@ def test_load_roster_dry_run_says_which_hours_would_have_nobody(tmp_path, moved)
     assert f"{starts:%a %d %b}" in out
     assert "dry run: nothing was changed" in out
     assert Override.objects.count() == 1
+
+
+def test_a_team_without_a_lead_has_every_lead_paged(tmp_path, moved, twilio):
+    data = roster(timezone.now(), backup_until=timedelta(minutes=30))
+    data["teams"][0]["members"].remove("lee")  # lee leads, but not this team
+    load(tmp_path, data)
+    moved()
+
+    twilio.expect_sms(to=LEE, containing="Coverage gap")
+    assert Event.objects.get().paging == ["lee"]
