@@ -1,8 +1,11 @@
 """Self-service shifts as the schedule page does them (rosters/services/shifts.py), with the
 team's leads told of every override made this way: in the team's Slack channel, and each lead
-by Slack (a direct message) or, without a Slack id, by email."""
+by Slack (a direct message) or, without a Slack id, by email. The override and the messages
+commit together."""
 
 from datetime import datetime
+
+from django.db import transaction
 
 from notifications import services as notifications
 from notifications.rendering import local_time
@@ -29,6 +32,7 @@ def _tell_leads(*, override: Override, what: str, now: datetime) -> None:
             notifications.send_status(person=lead, channel=channel, text=text, reference=reference)
 
 
+@transaction.atomic
 def take_shift(
     *, person: Person, rotation: Rotation, starts_at: datetime, ends_at: datetime, now: datetime
 ) -> Override:
@@ -39,6 +43,7 @@ def take_shift(
     return override
 
 
+@transaction.atomic
 def ask_for_swap(
     *, person: Person, rotation: Rotation, starts_at: datetime, ends_at: datetime, now: datetime
 ) -> SwapRequest:
@@ -60,6 +65,7 @@ def ask_for_swap(
     return request
 
 
+@transaction.atomic
 def accept_swap(*, request_id: int, person: Person, now: datetime) -> Override:
     request, override = shifts.accept_swap(request_id=request_id, person=person, now=now)
     _tell_leads(
