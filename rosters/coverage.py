@@ -23,7 +23,12 @@ from datetime import datetime, time, timedelta
 from itertools import pairwise
 
 from rosters.models import Channel, Person, Rotation, Team
-from rosters.selectors import _schedules, contact_gaps, contact_plan, escalation_policy
+from rosters.selectors import (  # _schedules: the rotations as the on-call reads build them
+    _schedules,
+    contact_gaps,
+    contact_plan,
+    escalation_policy,
+)
 from rosters.validators import TargetKind, parse_target
 
 

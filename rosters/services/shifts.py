@@ -72,7 +72,7 @@ def accept_swap(*, request_id: int, person: Person, now: datetime) -> tuple[Swap
         .first()
     )
     if request is None or request.override_id is not None:
-        raise ValidationError("That swap was already taken.")
+        raise ValidationError("No such swap, or it was already taken.")
     if request.asked_by_id == person.pk:
         raise ValidationError("Someone else has to accept your swap.")
     override = take_shift(

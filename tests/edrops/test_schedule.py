@@ -250,3 +250,17 @@ def test_bob_is_told_of_his_next_shift_once_12_hours_before_it(grid_ops):
         f"You're on call for grid-ops from {local:%a %H:%M %Z} to {ends:%a %H:%M}{zone}, "
         "rotation primary."
     )
+
+
+@pytest.mark.parametrize("swap_id", ["0", "99999999999999999999"])
+def test_accepting_a_swap_that_does_not_exist_says_so(grid_ops, client, swap_id):
+    team, _, _ = grid_ops
+    client.force_login(login(team.members.get(handle="carol")))
+    answer = client.post(f"/schedule/swaps/{swap_id}/accept", follow=True)
+    assert answer.status_code == 200
+    assert "No such swap, or it was already taken." in answer.content.decode()
+
+
+def test_a_team_slug_with_a_nul_is_a_404_not_a_500(grid_ops, client):
+    client.force_login(get_user_model().objects.create_user("reader"))
+    assert client.get("/schedule?team=grid%00ops").status_code == 404
