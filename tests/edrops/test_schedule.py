@@ -45,7 +45,9 @@ def grid_ops():
                        shift=timedelta(days=1))  # fmt: skip
     backup = rotation(team=team, name="backup", people=[], start=wall(-timedelta(days=1)),
                       shift=timedelta(weeks=1))  # fmt: skip
-    Override.objects.create(rotation=backup, person=carol, starts_at=timezone.now(),
+    # From a minute ago: a request made in the same second must not find the instant before it.
+    Override.objects.create(rotation=backup, person=carol,
+                            starts_at=timezone.now() - timedelta(minutes=1),
                             ends_at=timezone.now() + timedelta(hours=12))  # fmt: skip
     return team, primary, backup
 
