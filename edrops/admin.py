@@ -25,6 +25,7 @@ from edrops.models import (
     Vtn,
 )
 from edrops.models.sources import new_token
+from rosters.durations import FriendlyDurations, friendly
 from rosters.validators import shown_target
 
 # knox's own admin would show a token it makes in a message (a cookie): replaced below.
@@ -96,7 +97,7 @@ class VtnAdmin(admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(FriendlyDurations, admin.ModelAdmin):
     """The token is never shown: it is set when the source is created (and shown once) or
     rotated with the action."""
 
@@ -104,7 +105,7 @@ class SourceAdmin(admin.ModelAdmin):
         "name",
         "team",
         "rate_limit",
-        "heartbeat_interval",
+        "interval",
         "last_heartbeat_at",
         "next_due",
         "heartbeat",
@@ -132,6 +133,10 @@ class SourceAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return selectors.with_heartbeat_state(super().get_queryset(request), now=timezone.now())
+
+    @admin.display(description="heartbeat interval", ordering="heartbeat_interval")
+    def interval(self, obj) -> str:
+        return friendly(obj.heartbeat_interval)
 
     @admin.display(description="state", ordering="heartbeat_state")
     def heartbeat(self, obj):

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from edrops import selectors, services
 from edrops.models import ProcessCheckIn
-from edrops.services import escalation, wakeups
+from edrops.services import coverage, escalation, handoffs, wakeups
 from notifications import selectors as notification_selectors
 from notifications import services as notifications
 
@@ -67,6 +67,8 @@ WORK = [
     Work("silence_alarms", services.raise_silence_alarms, selectors.next_silence_due),
     Work("dead_mans_switch", services.ping_dead_mans_switch),
     Work("rejected_pruned", services.prune_rejected),
+    Work("coverage_check", coverage.claim_coverage_check),
+    Work("handoff_reminders", handoffs.send_due_reminders),
 ]
 
 

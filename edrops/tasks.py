@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from edrops import services
 from edrops.models import ProcessCheckIn
-from edrops.services import escalation, forwarding, replies, unreachable, wakeups
+from edrops.services import coverage, escalation, forwarding, replies, unreachable, wakeups
 from notifications.queue import riding_out_outages
 
 log = logging.getLogger(__name__)
@@ -75,3 +75,9 @@ def forward_failed(notification_id: int) -> str:
         lambda: forwarding.forward_failed(notification_id=notification_id, now=timezone.now()),
         what=f"forward #{notification_id} failed",
     )
+
+
+def check_coverage() -> str:
+    """Every team's coverage gaps in the next 7 days (queued by the clock: hourly, and after a
+    roster change)."""
+    return str(coverage.check_coverage(now=timezone.now()))

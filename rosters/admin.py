@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 
 from rosters.admin_members import MembersChangedMixin, TeamMemberInline
 from rosters.calendar import calendar_links
+from rosters.durations import FriendlyDurations, friendly
 from rosters.models import (
     ContactRule,
     EscalationPolicy,
@@ -62,7 +63,7 @@ class OnCallChangeList(ChangeList):
 # --- People ------------------------------------------------------------------------------------
 
 
-class ContactRuleInline(admin.TabularInline):
+class ContactRuleInline(FriendlyDurations, admin.TabularInline):
     model = ContactRule
     extra = 0
     fields = ["position", "channel", "delay"]
@@ -128,7 +129,7 @@ class PersonAdmin(admin.ModelAdmin):
 # --- Teams -------------------------------------------------------------------------------------
 
 
-class RotationInline(admin.TabularInline):
+class RotationInline(FriendlyDurations, admin.TabularInline):
     model = Rotation
     extra = 0
     fields = ["name", "timezone", "start_date", "start_time", "shift", "people_and_overrides"]
@@ -144,7 +145,7 @@ class RotationInline(admin.TabularInline):
         return format_html('<a href="{}">{}</a>', url, people or "nobody yet: add people")
 
 
-class EscalationPolicyInline(admin.StackedInline):
+class EscalationPolicyInline(FriendlyDurations, admin.StackedInline):
     model = EscalationPolicy
     fields = ["ack_sla", "repeat", "steps"]
     readonly_fields = ["steps"]
@@ -296,8 +297,8 @@ class OverrideInline(admin.TabularInline):
 
 
 @admin.register(Rotation)
-class RotationAdmin(InRotationZone, admin.ModelAdmin):
-    list_display = ["name", "team", "timezone", "shift", "on_call"]
+class RotationAdmin(FriendlyDurations, InRotationZone, admin.ModelAdmin):
+    list_display = ["name", "team", "timezone", "shift_length", "on_call"]
     list_filter = ["team", "timezone"]
     search_fields = ["name", "team__slug", "team__name"]
     list_select_related = ["team"]
@@ -306,6 +307,10 @@ class RotationAdmin(InRotationZone, admin.ModelAdmin):
 
     def rotation_of(self, object_id):
         return Rotation.objects.filter(pk=object_id).first()
+
+    @admin.display(description="shift", ordering="shift")
+    def shift_length(self, rotation: Rotation) -> str:
+        return friendly(rotation.shift)
 
     def zone_for_add(self, request) -> str | None:
         return request.POST.get("timezone")
@@ -371,15 +376,15 @@ class EscalationStepForm(forms.ModelForm):
         fields = ["position", "targets", "wait"]
 
 
-class EscalationStepInline(admin.TabularInline):
+class EscalationStepInline(FriendlyDurations, admin.TabularInline):
     model = EscalationStep
     form = EscalationStepForm
     extra = 0
 
 
 @admin.register(EscalationPolicy)
-class EscalationPolicyAdmin(admin.ModelAdmin):
-    list_display = ["team", "ack_sla", "repeat", "step_count"]
+class EscalationPolicyAdmin(FriendlyDurations, admin.ModelAdmin):
+    list_display = ["team", "sla", "repeat", "step_count"]
     search_fields = ["team__slug", "team__name"]
     list_select_related = ["team"]
     autocomplete_fields = ["team"]
@@ -387,6 +392,10 @@ class EscalationPolicyAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("steps")
+
+    @admin.display(description="acknowledgement SLA", ordering="ack_sla")
+    def sla(self, policy: EscalationPolicy) -> str:
+        return friendly(policy.ack_sla)
 
     @admin.display(description="steps")
     def step_count(self, policy: EscalationPolicy) -> int:

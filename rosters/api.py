@@ -1,4 +1,7 @@
-"""`GET /api/v1/teams/<slug>/oncall?at=` (API.md §4): who is on call for a team."""
+"""`GET /api/v1/teams/<slug>/oncall?at=` and `/gaps?days=` (API.md §4): who is on call for a
+team, and when nobody would be reached."""
+
+from datetime import timedelta
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -10,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from rosters.coverage import coverage_gaps
 from rosters.models import Team
 from rosters.selectors import on_call
 from rosters.validators import EARLIEST, LATEST, within_years
@@ -91,3 +95,61 @@ class TeamOnCallView(APIView):
         }
         with timezone.override(team.tz):  # times read in the team's own zone, with its offset
             return Response(OnCallSerializer(answer).data)
+
+
+MAX_GAP_DAYS = 60
+
+
+class GapSerializer(serializers.Serializer):
+    def get_fields(self):  # `from` is a Python keyword: the fields are named here, in order
+        return {
+            "from": serializers.DateTimeField(),
+            "to": serializers.DateTimeField(),
+            "why": serializers.ChoiceField(
+                choices=["nobody_on_call", "no_contact_method", "working_hours_only"]
+            ),
+            "detail": serializers.CharField(),
+        }
+
+
+class GapsSerializer(serializers.Serializer):
+    def get_fields(self):
+        return {
+            "team": serializers.CharField(),
+            "from": serializers.DateTimeField(),
+            "to": serializers.DateTimeField(),
+            "gaps": GapSerializer(many=True),
+        }
+
+
+class TeamGapsView(APIView):
+    @extend_schema(
+        summary="Coverage gaps of a team: when its escalation policy would reach nobody",
+        parameters=[
+            OpenApiParameter(
+                "days", OpenApiTypes.INT, description=f"from now, 1 to {MAX_GAP_DAYS}; default 7"
+            )
+        ],
+        responses={200: GapsSerializer, 400: ERRORS, 404: None},
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        team = get_object_or_404(Team, slug=slug)
+        raw = request.query_params.get("days", "7")
+        if not (raw.isdigit() and 1 <= int(raw) <= MAX_GAP_DAYS):
+            return Response(
+                {"errors": {"days": [f"A whole number of days from 1 to {MAX_GAP_DAYS}."]}},
+                status=400,
+            )
+        start = timezone.now().replace(microsecond=0)
+        end = start + timedelta(days=int(raw))
+        answer = {
+            "team": team.slug,
+            "from": start,
+            "to": end,
+            "gaps": [
+                {"from": g.starts_at, "to": g.ends_at, "why": g.why, "detail": g.detail}
+                for g in coverage_gaps(team=team, start=start, end=end)
+            ],
+        }
+        with timezone.override(team.tz):
+            return Response(GapsSerializer(answer).data)

@@ -190,6 +190,17 @@ def shifts(
     return found
 
 
+def shifts_starting(*, after: datetime, before: datetime, horizon: datetime) -> list[Shift]:
+    """Every shift someone holds, in any rotation, that starts in (after, before), with its end
+    (cut at `horizon` when it lasts longer): the handoffs to remind people of. Three queries."""
+    found = []
+    for rotation, schedule in _schedules(Rotation.objects.all(), overrides_from=after):
+        for begin, finish, who, span in schedule.segments(after, horizon):
+            if who is not None and after < begin < before:
+                found.append(Shift(rotation, who, begin, finish, span.ref if span else None))
+    return found
+
+
 def on_call_and_next(
     *, teams: Iterable[Team], at: datetime, horizon: datetime
 ) -> dict[int, list[tuple[OnCall, Shift | None]]]:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from edrops.dashboard import controls, maintenance, views
+from edrops.dashboard import controls, maintenance, schedule, views
 
 app_name = "dashboard"
 
@@ -32,4 +32,8 @@ urlpatterns = [
     path("oncall", views.oncall, name="oncall"),
     path("maintenance", maintenance.maintenance, name="maintenance"),
     path("maintenance/<int:window_id>/end", maintenance.end, name="maintenance-end"),
+    path("schedule", schedule.schedule, name="schedule"),
+    path("schedule/take", schedule.take, name="take-shift"),
+    path("schedule/swap", schedule.ask_for_swap, name="ask-for-swap"),
+    path("schedule/swaps/<int:request_id>/accept", schedule.accept_swap, name="accept-swap"),
 ]

@@ -25,6 +25,7 @@ from edrops.csv_export import cell, csv_response
 from edrops.dashboard import selectors
 from edrops.dashboard.selectors import controls_context
 from edrops.models import Event
+from edrops.selectors.coverage import open_gaps
 from edrops.selectors.maintenance import active_and_upcoming, covered_sources
 from edrops.selectors.processes import system_health
 from rosters.models import Team
@@ -91,6 +92,7 @@ def _board_context(request) -> dict:
         "health": system_health(now=now),
         "maintenance": maintenance[: selectors.MAINTENANCE_SHOWN],
         "maintained_sources": covered_sources(windows=maintenance),
+        "gaps": open_gaps(now=now),
     }
 
 

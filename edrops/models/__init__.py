@@ -1,3 +1,4 @@
+from edrops.models.coverage import CoverageCheck, CoverageGap, HandoffReminder
 from edrops.models.events import (
     NOTE_MAX,
     OUR_ID_PREFIX,
@@ -22,9 +23,12 @@ __all__ = [
     "OUR_ID_PREFIX",
     "SNOOZE_MAX_MINUTES",
     "ApiAuthFailures",
+    "CoverageCheck",
+    "CoverageGap",
     "Event",
     "EventRevision",
     "ForwardAnswer",
+    "HandoffReminder",
     "Integration",
     "MaintenanceMode",
     "MaintenanceWindow",

@@ -9,14 +9,16 @@ in one pass before anything is written, and the whole file is written in one tra
 
 import dataclasses
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from edrops.models import Opt, Source, Vtn
 from edrops.models.openadr import validate_http_url
+from edrops.services.coverage import gaps_of, new_gaps
 from edrops.services.sources import VtnSettings, connect_vtn, upsert_source
 from rosters.columns import text_problem
 from rosters.models import Team
@@ -62,6 +64,7 @@ class SourceChange:
 class LoadedRoster:
     changes: RosterChanges  # what changed, by kind, sources included
     sources: list[SourceChange]
+    gaps: list[str] = field(default_factory=list)  # coverage gaps the file creates, in words
 
 
 def check_roster_file(*, path: str | Path) -> CheckedRoster:
@@ -83,14 +86,24 @@ def check_roster_file(*, path: str | Path) -> CheckedRoster:
 def load_roster_file(*, roster: CheckedRoster, dry_run: bool = False) -> LoadedRoster:
     """Write a checked file in one transaction; with `dry_run`, roll it back and only say what
     would change."""
+    now = timezone.now()
     with transaction.atomic():
+        before = {
+            t.slug: gaps
+            for t, gaps in gaps_of(
+                teams=list(Team.objects.filter(slug__in=roster.plan.team_slugs)), now=now
+            ).items()
+        }
         changes = apply_roster(roster.plan)
         sources = load_roster_sources(entries=roster.sources)
         for source in sources:
             changes.note("sources", source.outcome)
+        # Read inside the transaction: a dry run's changes are seen here, then rolled back.
+        teams = list(Team.objects.filter(slug__in=roster.plan.team_slugs).order_by("slug"))
+        gaps = new_gaps(teams=teams, before=before, now=now)
         if dry_run:
             transaction.set_rollback(True)
-    return LoadedRoster(changes=changes, sources=sources)
+    return LoadedRoster(changes=changes, sources=sources, gaps=gaps)
 
 
 def check_roster_sources(*, data: Any, team_slugs: set[str]) -> tuple[list[dict], list[str]]:

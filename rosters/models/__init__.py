@@ -1,6 +1,6 @@
 from rosters.models.escalation import DEFAULT_ACK_SLA, EscalationPolicy, EscalationStep
 from rosters.models.people import Channel, ContactRule, Person, Role, Team
-from rosters.models.schedule import Override, Rotation, RotationMember
+from rosters.models.schedule import Override, Rotation, RotationMember, SwapRequest
 
 __all__ = [
     "DEFAULT_ACK_SLA",
@@ -13,5 +13,6 @@ __all__ = [
     "Role",
     "Rotation",
     "RotationMember",
+    "SwapRequest",
     "Team",
 ]

@@ -104,3 +104,32 @@ class Override(models.Model):
     def clean(self) -> None:
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": "An override must end after it starts."})
+
+
+class SwapRequest(models.Model):
+    """ "Can someone take my shift?": asked from the schedule page for a span of a rotation; the
+    member who accepts it gets an override for that span (rosters/services/shifts.py)."""
+
+    rotation = models.ForeignKey(Rotation, on_delete=models.CASCADE, related_name="swap_requests")
+    asked_by = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    override = models.OneToOneField(
+        Override, null=True, blank=True, on_delete=models.SET_NULL, related_name="swap_request"
+    )
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="swap_request_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asked_by} asks for a swap on {self.rotation} from {self.starts_at:%Y-%m-%d}"

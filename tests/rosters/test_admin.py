@@ -267,3 +267,44 @@ def test_an_override_added_on_its_own_page_is_read_in_the_chosen_rotations_zone(
     )
     assert answer.status_code == 302, answer.content.decode()[:2000]
     assert Override.objects.get().starts_at == datetime(2026, 12, 24, 8, 0, tzinfo=UTC)  # CET
+
+
+def test_durations_are_shown_and_typed_as_the_roster_file_writes_them(ops_lead, grid_ops):
+    team, primary = grid_ops
+    page = ops_lead.get(f"/admin/rosters/rotation/{primary.pk}/change/").content.decode()
+    assert 'name="shift" value="1w"' in page
+    assert "7 00:00:00" not in page
+    assert (
+        '<td class="field-shift_length">1w</td>'
+        in ops_lead.get("/admin/rosters/rotation/").content.decode()
+    )
+
+    answer = ops_lead.post(
+        f"/admin/rosters/rotation/{primary.pk}/change/",
+        {
+            "team": team.pk,
+            "name": "primary",
+            "timezone": "America/Chicago",
+            "start_date": "2026-11-02",
+            "start_time": "09:00",
+            "shift": "12h",
+            "members-TOTAL_FORMS": 0,
+            "members-INITIAL_FORMS": 0,
+            "overrides-TOTAL_FORMS": 0,
+            "overrides-INITIAL_FORMS": 0,
+        },
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    primary.refresh_from_db()
+    assert primary.shift == timedelta(hours=12)
+
+    refused = ops_lead.post(
+        f"/admin/rosters/rotation/{primary.pk}/change/",
+        {"team": team.pk, "name": "primary", "timezone": "America/Chicago",
+         "start_date": "2026-11-02", "start_time": "09:00", "shift": "soon",
+         "members-TOTAL_FORMS": 0, "members-INITIAL_FORMS": 0,
+         "overrides-TOTAL_FORMS": 0, "overrides-INITIAL_FORMS": 0},
+    )  # fmt: skip
+    assert "is not a duration: write a whole number and one unit, e.g. 90s" in (
+        refused.content.decode().replace("&#x27;", "'")
+    )

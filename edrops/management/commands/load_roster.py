@@ -42,6 +42,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"source {source.name}: token {source.token}")
         for line in loaded.changes.summary():
             self.stdout.write(line)
+        # What a dispatch would find: hours in which the teams' policies reach nobody.
+        for line in loaded.gaps:
+            self.stdout.write(line)
         if dry_run:
             self.stdout.write("dry run: nothing was changed")
         else:
