@@ -146,6 +146,7 @@ class RotationInline(admin.TabularInline):
 
 class EscalationPolicyInline(admin.StackedInline):
     model = EscalationPolicy
+    fk_name = "team"
     fields = ["ack_sla", "repeat", "steps"]
     readonly_fields = ["steps"]
     can_delete = False
@@ -167,12 +168,24 @@ class EscalationPolicyInline(admin.StackedInline):
         )
 
 
+class TestEscalationPolicyInline(EscalationPolicyInline):
+    """The policy test dispatches (`test: true`) follow; without one they are posted to the
+    team's Slack channel and the outbox only."""
+
+    fk_name = "test_of"
+    verbose_name = "test escalation policy (for test dispatches)"
+    verbose_name_plural = (
+        "test escalation policy (without one, a test dispatch is posted to the team's Slack "
+        "channel and the outbox only, and nobody is phoned or texted)"
+    )
+
+
 @admin.register(Team)
 class TeamAdmin(MembersChangedMixin, admin.ModelAdmin):
     list_display = ["slug", "name", "timezone", "on_call", "schedule_link"]
     list_filter = ["timezone"]
     search_fields = ["slug", "name", "members__handle", "members__name"]
-    inlines = [TeamMemberInline, RotationInline, EscalationPolicyInline]
+    inlines = [TeamMemberInline, RotationInline, EscalationPolicyInline, TestEscalationPolicyInline]
     readonly_fields = ["schedule_link"]
     fields = ["slug", "name", "timezone", "slack_channel", "schedule_link"]
 
@@ -371,10 +384,10 @@ class EscalationStepInline(admin.TabularInline):
 
 @admin.register(EscalationPolicy)
 class EscalationPolicyAdmin(admin.ModelAdmin):
-    list_display = ["team", "ack_sla", "repeat", "step_count"]
-    search_fields = ["team__slug", "team__name"]
-    list_select_related = ["team"]
-    autocomplete_fields = ["team"]
+    list_display = ["__str__", "ack_sla", "repeat", "step_count"]
+    search_fields = ["team__slug", "team__name", "test_of__slug", "test_of__name"]
+    list_select_related = ["team", "test_of"]
+    autocomplete_fields = ["team", "test_of"]
     inlines = [EscalationStepInline]
 
     def get_queryset(self, request):
@@ -386,6 +399,7 @@ class EscalationPolicyAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        warning = policy_warning(team=form.instance.team)
+        policy = form.instance
+        warning = policy_warning(team=policy.owner, test=bool(policy.test_of_id))
         if warning:
-            messages.warning(request, f"{form.instance.team}: {warning}")
+            messages.warning(request, f"{policy}: {warning}")

@@ -35,7 +35,7 @@ from edrops import metrics
 from edrops.models import Event, Severity, TimelineEntry
 from edrops.services import tallies
 from edrops.services.timeline import append_timeline
-from notifications import queue, rendering
+from notifications import channels, queue, rendering
 from notifications import services as notifications
 from notifications.content import PageContent
 from notifications.models import Notification
@@ -142,10 +142,13 @@ def run_step(*, event_id: str, step_index: int, pass_index: int, now: datetime) 
     if not event.policy:
         # The snapshot is taken when paging begins, under this lock, not on arrival: ingest
         # stays a few inserts, and a policy fixed while the event waited for a worker applies.
-        event.policy = escalation_policy(team=event.team)
+        # A test dispatch follows the team's test policy (`test_escalation:`).
+        event.policy = escalation_policy(team=event.team, test=event.test)
     # Late by how long the task waited for a worker (the first step: since the event arrived).
     due = event.next_step_at or event.created_at
     tallies.observe(metrics.STEP_LATENESS, seconds=(now - due).total_seconds())
+    if event.policy.get("outbox"):
+        return _post_test(event, now)
     steps = event.policy.get("steps") or []
     if not steps:
         return _exhaust(event, now, "the team has no escalation steps")
@@ -264,7 +267,41 @@ def _contact_plan(event: Event, person: Person, now: datetime) -> list[tuple[str
     return [(Channel.SLACK, person.next_working_start(now))]
 
 
-def _exhaust(event: Event, now: datetime, why: str) -> StepOutcome:
+def _post_test(event: Event, now: datetime) -> StepOutcome:
+    """A test dispatch of a team without a test policy (`default_test_policy`): posted to the
+    team's Slack channel, kept in the outbox, and nobody phoned or texted. Its escalation ends
+    there, quietly: the channel is not told that nobody acknowledged a test."""
+    assign_ack_code(event=event, now=now)
+    content = page_content(event)
+    went = []
+    for step in event.policy.get("steps") or []:
+        for target in step["targets"]:
+            slack_channel = target.removeprefix("slack:")
+            notifications.schedule_channel_page(
+                slack_channel=slack_channel,
+                content=content,
+                reference=str(event.pk),
+                due_at=now,
+                tz=event.team.tz,
+            )
+            went.append(slack_channel)
+    # Without Slack credentials the post itself is in the outbox; otherwise a copy goes there,
+    # so a test is on record in one place whatever the team's Slack.
+    if not went or not channels.uses_outbox(Channel.SLACK):
+        notifications.keep_in_outbox(
+            to=f"{event.team.slug} (test dispatch)",
+            subject=f"posted to {', '.join(went)}" if went else "no Slack channel to post to",
+            text=f"{described(event=event, now=now)}: {event.summary}",
+        )
+    where = " and ".join([*went, "the outbox"])
+    why = (
+        f"a test dispatch, and {event.team.slug} has no test policy (test_escalation): posted to "
+        f"{where} only; nobody is phoned or texted"
+    )
+    return _exhaust(event, now, why, tell=False)
+
+
+def _exhaust(event: Event, now: datetime, why: str, *, tell: bool = True) -> StepOutcome:
     event.next_step_at = event.step_queued_at = None
     event.exhausted_at = now
     event.last_step_at = now
@@ -281,6 +318,8 @@ def _exhaust(event: Event, now: datetime, why: str) -> StepOutcome:
     append_timeline(
         event=event, at=now, kind=TimelineEntry.Kind.ESCALATED, detail=f"escalation ended: {why}"
     )
+    if not tell:
+        return StepOutcome(True, f"escalation ended: {why}")
     log.warning("escalation of %s ended unacknowledged: %s", event.pk, why)
     if event.team.slack_channel:
         notifications.send_channel_notice(

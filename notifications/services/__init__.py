@@ -8,6 +8,7 @@ answer_click(*, reply, text) -> bool            (only the clicker sees it, in Sl
 cancel_pending(*, reference, reason) -> int
 enqueue_due(*, now) -> int                      (the clock, every tick)
 update_slack_messages(*, reference, text, title="") -> int
+keep_in_outbox(*, to, subject, text)            (kept at /outbox/, sent nowhere)
 deliver(*, notification_id) -> str              (the delivery task)
 
 Upward, by task name (this app never imports the engine): settings.NOTIFICATIONS_REPLY_TASK
@@ -15,6 +16,7 @@ with each inbound reply's id, settings.NOTIFICATIONS_UNDELIVERABLE_TASK with (pe
 reference, [[channel, why], ...]) when every page to a person about a reference has failed.
 """
 
+from notifications.channels.outbox import keep as keep_in_outbox
 from notifications.services.delivery import deliver
 from notifications.services.replies import (
     answer_click,
@@ -42,6 +44,7 @@ __all__ = [
     "cancel_pending",
     "deliver",
     "enqueue_due",
+    "keep_in_outbox",
     "record_reply",
     "record_twilio_status",
     "refresh_bundle_message",

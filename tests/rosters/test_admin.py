@@ -219,6 +219,8 @@ def test_an_ops_lead_builds_a_team_with_members_a_rotation_and_a_policy_on_one_p
             "escalation_policy-INITIAL_FORMS": 0,
             "escalation_policy-0-ack_sla": "00:05:00",
             "escalation_policy-0-repeat": 2,
+            "test_escalation_policy-TOTAL_FORMS": 0,
+            "test_escalation_policy-INITIAL_FORMS": 0,
         },
     )
     assert answer.status_code == 302, answer.content.decode()[:2000]
