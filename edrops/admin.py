@@ -7,7 +7,11 @@ from django.utils.cache import add_never_cache_headers
 from knox import admin as knox_admin  # noqa: F401 -- registered first, so it can be replaced
 from knox.models import AuthToken
 
-from edrops import selectors, services
+from edrops import (
+    admin_people,  # noqa: F401 -- the person's page, with test pages
+    selectors,
+    services,
+)
 from edrops.audit import admin as audit_admin  # noqa: F401 -- the audit log's page in the admin
 from edrops.models import (
     ApiAuthFailures,

@@ -173,6 +173,7 @@ class TestEscalationPolicyInline(EscalationPolicyInline):
     team's Slack channel and the outbox only."""
 
     fk_name = "test_of"
+    can_delete = True  # without one, test dispatches go back to Slack and the outbox only
     verbose_name = "test escalation policy (for test dispatches)"
     verbose_name_plural = (
         "test escalation policy (without one, a test dispatch is posted to the team's Slack "

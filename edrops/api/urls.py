@@ -1,6 +1,6 @@
 from django.urls import path
 
-from edrops.api import heartbeats, views
+from edrops.api import heartbeats, test_pages, views
 from edrops.api.adapters.alertmanager import AlertmanagerAdapter
 from edrops.api.adapters.native import NativeAdapter
 from edrops.api.adapters.pagerduty import PagerDutyAdapter
@@ -31,4 +31,9 @@ urlpatterns = [
     path("api/v1/events/<uuid:event_id>/notes", views.NoteView.as_view(), name="event-notes"),
     path("api/v1/heartbeat", heartbeats.HeartbeatView.as_view(), name="heartbeat"),
     path("api/v1/rejected", views.RejectedListView.as_view(), name="rejected-messages"),
+    path(
+        "api/v1/people/<str:handle>/test-page",
+        test_pages.TestPageView.as_view(),
+        name="person-test-page",
+    ),
 ]

@@ -9,6 +9,7 @@ cancel_pending(*, reference, reason) -> int
 enqueue_due(*, now) -> int                      (the clock, every tick)
 update_slack_messages(*, reference, text, title="") -> int
 keep_in_outbox(*, to, subject, text)            (kept at /outbox/, sent nowhere)
+send_test_page(*, person, requested_by, now) -> reference   (a test page on every method)
 deliver(*, notification_id) -> str              (the delivery task)
 
 Upward, by task name (this app never imports the engine): settings.NOTIFICATIONS_REPLY_TASK
@@ -37,11 +38,20 @@ from notifications.services.scheduling import (
     send_channel_notice,
     send_status,
 )
+from notifications.services.test_pages import (
+    NothingToTest,
+    TooSoonForTestPage,
+    contact_methods,
+    send_test_page,
+)
 
 __all__ = [
+    "NothingToTest",
+    "TooSoonForTestPage",
     "answer_click",
     "callback_key",
     "cancel_pending",
+    "contact_methods",
     "deliver",
     "enqueue_due",
     "keep_in_outbox",
@@ -52,6 +62,7 @@ __all__ = [
     "schedule_page",
     "send_channel_notice",
     "send_status",
+    "send_test_page",
     "update_slack_message",
     "update_slack_messages",
 ]
