@@ -145,6 +145,11 @@ class ContactCheck:
     delivered_at: datetime | None
     at: datetime  # when its state last changed
 
+    @property
+    def method(self) -> str:
+        """The channel as people say it: SMS, Voice call, Slack, Email."""
+        return Channel(self.channel).label
+
 
 @dataclass(frozen=True)
 class SentTestPage:
@@ -193,22 +198,25 @@ def sent_test_pages(*, references: list[str]) -> dict[str, SentTestPage]:
             "id"
         )
     )
-    details = dict(
-        NotificationLog.objects.filter(notification__in=rows)
+    # The last line of each one's log is its latest word, and when it was said.
+    latest_line = {
+        pk: (detail, at)
+        for pk, detail, at in NotificationLog.objects.filter(notification__in=rows)
         .order_by("notification_id", "at", "id")
-        .values_list("notification_id", "detail")
-    )  # the last line of each notification's log wins: its latest word
+        .values_list("notification_id", "detail", "at")
+    }
     found: dict[str, SentTestPage] = {}
     for n in rows:
+        detail, at = latest_line.get(n.pk, ("", n.created_at))
         result = ContactCheck(
             channel=n.channel,
             to=n.content.get("to", ""),
             state=n.state,
-            detail=n.last_error if n.state == Notification.State.FAILED else details.get(n.pk, ""),
+            detail=n.last_error if n.state == Notification.State.FAILED else detail,
             via_outbox=n.via_outbox,
             sent_at=n.sent_at,
             delivered_at=n.delivered_at,
-            at=n.updated_at,
+            at=at,
         )
         page = found.get(n.reference)
         if page is None:
