@@ -73,7 +73,7 @@ class PersonAdmin(rosters_admin.PersonAdmin):
                     r.channel,
                     r.to or "(no address)",
                     r.state,
-                    f" ({r.detail})" if r.state == "failed" else "",
+                    _aside(r),
                 )
                 for r in page.results
             ),
@@ -127,3 +127,10 @@ class PersonAdmin(rosters_admin.PersonAdmin):
             self.message_user(
                 request, f"Test page sent to {person}: the results show on their page."
             )
+
+
+def _aside(result) -> str:
+    """After a result: why it failed, or that it went to the outbox (no credentials)."""
+    if result.state == "failed":
+        return f" ({result.detail})"
+    return " (to the outbox)" if result.via_outbox else ""

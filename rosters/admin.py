@@ -174,11 +174,19 @@ class TestEscalationPolicyInline(EscalationPolicyInline):
 
     fk_name = "test_of"
     can_delete = True  # without one, test dispatches go back to Slack and the outbox only
-    verbose_name = "test escalation policy (for test dispatches)"
-    verbose_name_plural = (
-        "test escalation policy (without one, a test dispatch is posted to the team's Slack "
-        "channel and the outbox only, and nobody is phoned or texted)"
-    )
+    verbose_name = verbose_name_plural = "test escalation policy (for test dispatches)"
+    fields = None
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": EscalationPolicyInline.fields,
+                "description": "What events with test: true (the monthly ISO test) follow "
+                "instead of the policy above. Without one, a test dispatch is posted to the "
+                "team's Slack channel and the outbox only, and nobody is phoned or texted.",
+            },
+        )
+    ]
 
 
 @admin.register(Team)
