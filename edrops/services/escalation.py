@@ -34,8 +34,9 @@ from django_q.tasks import async_task
 from edrops import metrics
 from edrops.models import Event, Severity, TimelineEntry
 from edrops.services import tallies
+from edrops.services.test_dispatches import post_test_dispatch
 from edrops.services.timeline import append_timeline
-from notifications import channels, queue, rendering
+from notifications import queue, rendering
 from notifications import services as notifications
 from notifications.content import PageContent
 from notifications.models import Notification
@@ -147,8 +148,16 @@ def run_step(*, event_id: str, step_index: int, pass_index: int, now: datetime) 
     # Late by how long the task waited for a worker (the first step: since the event arrived).
     due = event.next_step_at or event.created_at
     tallies.observe(metrics.STEP_LATENESS, seconds=(now - due).total_seconds())
-    if event.policy.get("outbox"):
-        return _post_test(event, now)
+    if event.policy.get("outbox"):  # a test dispatch of a team without a test policy
+        assign_ack_code(event=event, now=now)
+        why = post_test_dispatch(
+            event=event,
+            content=page_content(event),
+            headline=described(event=event, now=now),
+            now=now,
+        )
+        # Its escalation ends there, quietly: the channel is not told nobody acknowledged.
+        return _exhaust(event, now, why, tell=False)
     steps = event.policy.get("steps") or []
     if not steps:
         return _exhaust(event, now, "the team has no escalation steps")
@@ -265,40 +274,6 @@ def _contact_plan(event: Event, person: Person, now: datetime) -> list[tuple[str
     if not person.slack_user_id:
         return []
     return [(Channel.SLACK, person.next_working_start(now))]
-
-
-def _post_test(event: Event, now: datetime) -> StepOutcome:
-    """A test dispatch of a team without a test policy (`default_test_policy`): posted to the
-    team's Slack channel, kept in the outbox, and nobody phoned or texted. Its escalation ends
-    there, quietly: the channel is not told that nobody acknowledged a test."""
-    assign_ack_code(event=event, now=now)
-    content = page_content(event)
-    went = []
-    for step in event.policy.get("steps") or []:
-        for target in step["targets"]:
-            slack_channel = target.removeprefix("slack:")
-            notifications.schedule_channel_page(
-                slack_channel=slack_channel,
-                content=content,
-                reference=str(event.pk),
-                due_at=now,
-                tz=event.team.tz,
-            )
-            went.append(slack_channel)
-    # Without Slack credentials the post itself is in the outbox; otherwise a copy goes there,
-    # so a test is on record in one place whatever the team's Slack.
-    if not went or not channels.uses_outbox(Channel.SLACK):
-        notifications.keep_in_outbox(
-            to=f"{event.team.slug} (test dispatch)",
-            subject=f"posted to {', '.join(went)}" if went else "no Slack channel to post to",
-            text=f"{described(event=event, now=now)}: {event.summary}",
-        )
-    where = " and ".join([*went, "the outbox"])
-    why = (
-        f"a test dispatch, and {event.team.slug} has no test policy (test_escalation): posted to "
-        f"{where} only; nobody is phoned or texted"
-    )
-    return _exhaust(event, now, why, tell=False)
 
 
 def _exhaust(event: Event, now: datetime, why: str, *, tell: bool = True) -> StepOutcome:

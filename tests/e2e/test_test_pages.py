@@ -42,8 +42,10 @@ def outbox_copies(stack) -> list[str]:
 
 
 def test_a_test_dispatch_without_a_test_policy_reaches_slack_and_the_outbox_only(
-    stack, phones, tmp_path
+    stack, phones, tmp_path, chromium
 ):
+    from playwright.sync_api import expect
+
     twilio, slack = phones
     start(stack, tmp_path, ROSTER)
     post_dispatch(stack, DRILL)
@@ -53,6 +55,28 @@ def test_a_test_dispatch_without_a_test_policy_reaches_slack_and_the_outbox_only
     time.sleep(8)  # past every wait of the live policy (3 s steps): nobody is paged after all
     twilio.expect_nothing_more()
     slack.expect_nothing_more()
+
+    # The board shows it apart from a live dispatch that came after it, which pages as ever.
+    post_dispatch(stack)
+    twilio.expect_sms(to=ALICE, containing="Reply", timeout=5)
+    manage(
+        stack,
+        "shell",
+        "-c",
+        "from django.contrib.auth.models import User; u = User.objects.get(username='lead'); "
+        "u.set_password('pw-lead-1'); u.save()",
+    )
+    lead = logged_in(chromium, stack, "lead")
+    events = lead.locator("ol.events").first
+    expect(events.locator("li").first).to_contain_text("curtail 12.5 MW")
+    expect(events.locator("li").first).not_to_contain_text("TEST")
+    drills = events.locator("li.group.test ~ li.event")
+    expect(lead.locator("#test-dispatches")).to_contain_text("Test dispatches")
+    expect(drills).to_have_count(1)
+    expect(drills).to_contain_text("TEST")
+    expect(drills).to_contain_text("test: posted to Slack and the outbox only")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    lead.screenshot(path=SCREENSHOTS / "test-dispatches.png", full_page=True)
 
 
 def test_a_test_dispatch_follows_the_teams_test_escalation(stack, phones, tmp_path):

@@ -1,0 +1,46 @@
+"""A test dispatch (`test: true`) of a team without a test policy (`test_escalation:`,
+rosters.selectors.default_test_policy): posted to the team's Slack channel and kept in the
+outbox; nobody is phoned or texted, so the monthly ISO test wakes nobody (API.md §4, *Test
+dispatches*). A team with a test policy needs nothing of this: the engine runs that policy's
+steps like any other's."""
+
+from datetime import datetime
+
+from edrops.models import Event
+from notifications import channels
+from notifications import services as notifications
+from notifications.content import PageContent
+from rosters.models import Channel
+
+
+def post_test_dispatch(
+    *, event: Event, content: PageContent, headline: str, now: datetime
+) -> str:
+    """Post it to the channel(s) of the default test policy's step and keep it in the outbox;
+    returns what happened, for the timeline. `headline`: the event as the channel reads it
+    ("TEST MISO LMR dispatch (12.5 MW in LRZ 4 at 14:00 CDT (in 30 min))")."""
+    went = []
+    for step in event.policy.get("steps") or []:
+        for target in step["targets"]:
+            slack_channel = target.removeprefix("slack:")
+            notifications.schedule_channel_page(
+                slack_channel=slack_channel,
+                content=content,
+                reference=str(event.pk),
+                due_at=now,
+                tz=event.team.tz,
+            )
+            went.append(slack_channel)
+    # Without Slack credentials the post itself is in the outbox; otherwise a copy goes there,
+    # so a test is on record in one place whatever the team's Slack.
+    if not went or not channels.uses_outbox(Channel.SLACK):
+        notifications.keep_in_outbox(
+            to=f"{event.team.slug} (test dispatch)",
+            subject=f"posted to {', '.join(went)}" if went else "no Slack channel to post to",
+            text=f"{headline}: {event.summary}",
+        )
+    where = " and ".join([*went, "the outbox"])
+    return (
+        f"a test dispatch, and {event.team.slug} has no test policy (test_escalation): posted "
+        f"to {where} only; nobody is phoned or texted"
+    )
