@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from edrops.permissions import Actor, MayNotTestPage
-from edrops.services.test_pages import send_test_page
+from edrops.services.drills import send_test_page
 from notifications import selectors as notifications
 from notifications.services import NothingToTest, TooSoonForTestPage
 from rosters import admin as rosters_admin  # registers Person first, so it can be replaced

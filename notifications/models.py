@@ -39,7 +39,7 @@ class Notification(models.Model):
         PAGE = "page", "page"
         BUNDLE = "bundle", "bundle of held pages"
         STATUS = "status", "status message"
-        TEST = "test", "test page"  # "This is a test page from edrops" (services.test_pages)
+        TEST = "test", "test page"  # "This is a test page from edrops" (services.contact_checks)
 
     class State(models.TextChoices):
         PENDING = "pending"

@@ -127,7 +127,7 @@ def clicked_in(*, reply: InboundReply) -> str:
     return ""
 
 
-# --- Test pages (services/test_pages.py) -------------------------------------------------------
+# --- Test pages (services/contact_checks.py) -------------------------------------------------
 
 
 @dataclass(frozen=True)

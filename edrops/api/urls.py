@@ -1,6 +1,6 @@
 from django.urls import path
 
-from edrops.api import heartbeats, test_pages, views
+from edrops.api import drills, heartbeats, views
 from edrops.api.adapters.alertmanager import AlertmanagerAdapter
 from edrops.api.adapters.native import NativeAdapter
 from edrops.api.adapters.pagerduty import PagerDutyAdapter
@@ -33,7 +33,7 @@ urlpatterns = [
     path("api/v1/rejected", views.RejectedListView.as_view(), name="rejected-messages"),
     path(
         "api/v1/people/<str:handle>/test-page",
-        test_pages.TestPageView.as_view(),
+        drills.TestPageView.as_view(),
         name="person-test-page",
     ),
 ]

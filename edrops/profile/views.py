@@ -17,7 +17,7 @@ from edrops.dashboard import selectors as dashboard_selectors
 from edrops.dashboard.views import login_required
 from edrops.profile.forms import ContactRuleFormSet, OwnDetailsForm, rules_of
 from edrops.services.api_tokens import own_api_tokens, revoke_own_api_token
-from edrops.services.test_pages import send_test_page
+from edrops.services.drills import send_test_page
 from notifications.selectors import latest_test_page
 from notifications.services import NothingToTest, TooSoonForTestPage
 from rosters.models import Channel, Person

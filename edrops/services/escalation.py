@@ -34,7 +34,7 @@ from django_q.tasks import async_task
 from edrops import metrics
 from edrops.models import Event, Severity, TimelineEntry
 from edrops.services import tallies
-from edrops.services.test_dispatches import post_test_dispatch
+from edrops.services.drills import post_test_dispatch
 from edrops.services.timeline import append_timeline
 from notifications import queue, rendering
 from notifications import services as notifications

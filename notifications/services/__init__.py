@@ -18,6 +18,12 @@ reference, [[channel, why], ...]) when every page to a person about a reference 
 """
 
 from notifications.channels.outbox import keep as keep_in_outbox
+from notifications.services.contact_checks import (
+    NothingToTest,
+    TooSoonForTestPage,
+    contact_methods,
+    send_test_page,
+)
 from notifications.services.delivery import deliver
 from notifications.services.replies import (
     answer_click,
@@ -37,12 +43,6 @@ from notifications.services.scheduling import (
     schedule_page,
     send_channel_notice,
     send_status,
-)
-from notifications.services.test_pages import (
-    NothingToTest,
-    TooSoonForTestPage,
-    contact_methods,
-    send_test_page,
 )
 
 __all__ = [

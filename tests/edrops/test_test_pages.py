@@ -245,3 +245,10 @@ def test_send_me_a_test_page_on_the_profile_page(alice, client, twilio, slack):
     assert "sent" in fragment
     assert client.post("/profile/test-page").status_code == 302
     assert "less than a minute ago" in client.get("/profile").content.decode()
+
+
+def test_a_login_with_no_person_has_no_test_page_to_send(django_user_model, client):
+    client.force_login(django_user_model.objects.create_user("viewer"))
+    assert client.post("/profile/test-page").status_code == 404
+    assert client.get("/profile/test-page").status_code == 404
+    assert not Notification.objects.exists()

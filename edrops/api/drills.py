@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from edrops import permissions
 from edrops.api import schema
 from edrops.api.views import PersonView
-from edrops.services.test_pages import send_test_page
+from edrops.services.drills import send_test_page
 from notifications import selectors as notifications
 from notifications.models import Notification
 from notifications.selectors import SentTestPage
