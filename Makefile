@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DJANGO_SETTINGS_MODULE := edrops.settings
 
-.PHONY: run test install lint migrate clean bench
+.PHONY: run test install lint migrate clean bench demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ run: install
 	$(BIN)/python manage.py seed_demo
 	@echo "edrops on http://127.0.0.1:8000/  (admin: /admin/, API docs: /api/docs/); Ctrl-C stops all"
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+
+# With `make run` going in another terminal: a dispatch that starts in 30 minutes, over HTTP
+# with the demo source's token; watch it on the dashboard and in the outbox.
+demo: install
+	$(BIN)/python manage.py demo_dispatch
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

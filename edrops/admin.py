@@ -9,6 +9,7 @@ from knox import admin as knox_admin  # noqa: F401 -- registered first, so it ca
 from knox.models import AuthToken
 
 from edrops import (
+    admin_people,  # noqa: F401 -- the person's page, with test pages
     maintenance_admin,  # noqa: F401 -- maintenance windows' pages
     selectors,
     services,

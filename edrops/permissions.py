@@ -19,6 +19,9 @@ leads.
 Reading: everyone logged in reads everything while EDROPS_READ_ALL_TEAMS is on (one desk);
 with it off, a login reads what it may act on, and nothing else exists for it (404).
 
+Test pages (a person's contact methods checked): a person sends their own; a lead those of
+the members of the teams they are a member of; staff anyone's. Reading the results: the same.
+
 Paging: a source pages its own team and the teams in its `may_page`. A `team` it may not page
 and one that doesn't exist are refused in the same words, so the answer never tells a sender
 which teams exist. A person pages by hand (POST /api/v1/pages, reassigning to a team) the teams
@@ -96,6 +99,30 @@ class PersonMayNotPage(MayNotPage):
             "a lead or staff pages any team."
         )
         Exception.__init__(self, self.detail)
+class MayNotTestPage(Exception):
+    def __init__(self, *, handle: str):
+        self.detail = (
+            f"You may not send {handle} a test page, nor read theirs: a person tests their own "
+            "contact methods, an ops lead those of their teams' members, staff anyone's."
+        )
+        super().__init__(self.detail)
+
+
+def may_test_page(*, actor: Actor, person: Person) -> bool:
+    """Whether `actor` may send `person` a test page and read how it went."""
+    if actor.is_staff:
+        return True
+    if actor.person is None:
+        return False
+    if actor.person.pk == person.pk:
+        return True
+    return actor.person.role == Role.LEAD and bool(_team_ids(actor.person) & _team_ids(person))
+
+
+def check_may_test_page(*, actor: Actor, person: Person) -> None:
+    """Raises MayNotTestPage unless `actor` may test-page `person`."""
+    if not may_test_page(actor=actor, person=person):
+        raise MayNotTestPage(handle=person.handle)
 
 
 def may_act(*, actor: Actor, event: Event, slack_channel: str = "") -> bool:

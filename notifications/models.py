@@ -70,6 +70,7 @@ class Notification(models.Model):
         PAGE = "page", "page"
         BUNDLE = "bundle", "bundle of held pages"
         STATUS = "status", "status message"
+        TEST = "test", "test page"  # "This is a test page from edrops" (services.contact_checks)
 
     class State(models.TextChoices):
         PENDING = "pending"
@@ -177,6 +178,11 @@ class Notification(models.Model):
                 name="forward_once",
             ),
         ]
+
+    # Messages whose failure moves no contact rule forward and tells the engine nothing: a lost
+    # status message is no reason to page harder, and a failed test page is the answer its
+    # sender asked for.
+    NO_FOLLOW_UP = (Kind.STATUS, Kind.TEST)
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} to {self.addressee} by {self.channel}: {self.state}"

@@ -138,3 +138,122 @@ def was_forwarded(*, reference: str, channel: str) -> bool:
         .exclude(state=Notification.State.FAILED)
         .exists()
     )
+# --- Test pages (services/contact_checks.py) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContactCheck:
+    """How one contact method took its test page: `state` is pending, sending, sent (the
+    provider took it), delivered (the carrier or the called phone confirmed it) or failed, with
+    `detail` saying why (a failure) or where it went."""
+
+    channel: str
+    to: str
+    state: str
+    detail: str
+    via_outbox: bool
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    at: datetime  # when its state last changed
+
+    @property
+    def method(self) -> str:
+        """The channel as people say it: SMS, Voice call, Slack, Email."""
+        return Channel(self.channel).label
+
+
+@dataclass(frozen=True)
+class SentTestPage:
+    reference: str
+    requested_at: datetime
+    requested_by: str
+    results: list[ContactCheck]
+
+    @property
+    def under_way(self) -> bool:
+        """Some result may still change (a status callback is yet to come, or a send)."""
+        return any(
+            r.state in (Notification.State.PENDING, Notification.State.SENDING)
+            or (
+                r.state == Notification.State.SENT
+                and r.channel in (Channel.SMS, Channel.VOICE)
+                and not r.via_outbox
+            )
+            for r in self.results
+        )
+
+    @property
+    def failed(self) -> list[ContactCheck]:
+        return [r for r in self.results if r.state == Notification.State.FAILED]
+
+
+def latest_test_page(*, person_id: int) -> SentTestPage | None:
+    """The person's latest test page and how each of its messages went; None if they never
+    had one."""
+    latest = (
+        Notification.objects.filter(person_id=person_id, kind=Notification.Kind.TEST)
+        .order_by("-created_at", "-id")
+        .values_list("reference", flat=True)
+        .first()
+    )
+    if latest is None:
+        return None
+    return sent_test_pages(references=[latest])[latest]
+
+
+def sent_test_pages(*, references: list[str]) -> dict[str, SentTestPage]:
+    """Test pages by reference, each with its results in the order they were made: two
+    queries however many."""
+    rows = list(
+        Notification.objects.filter(reference__in=references, kind=Notification.Kind.TEST).order_by(
+            "id"
+        )
+    )
+    # The last line of each one's log is its latest word, and when it was said.
+    latest_line = {
+        pk: (detail, at)
+        for pk, detail, at in NotificationLog.objects.filter(notification__in=rows)
+        .order_by("notification_id", "at", "id")
+        .values_list("notification_id", "detail", "at")
+    }
+    found: dict[str, SentTestPage] = {}
+    for n in rows:
+        detail, at = latest_line.get(n.pk, ("", n.created_at))
+        result = ContactCheck(
+            channel=n.channel,
+            to=n.content.get("to", ""),
+            state=n.state,
+            detail=n.last_error if n.state == Notification.State.FAILED else detail,
+            via_outbox=n.via_outbox,
+            sent_at=n.sent_at,
+            delivered_at=n.delivered_at,
+            at=at,
+        )
+        page = found.get(n.reference)
+        if page is None:
+            page = found[n.reference] = SentTestPage(
+                reference=n.reference,
+                requested_at=n.created_at,
+                requested_by=n.content.get("requested_by", ""),
+                results=[],
+            )
+        page.results.append(result)
+    return found
+
+
+def failed_test_pages(*, person_ids: list[int]) -> dict[int, list[ContactCheck]]:
+    """For each of these people whose latest test page failed somewhere: those failures (the
+    roster check and the admin flag them while the address that failed is still theirs)."""
+    latest: dict[int, str] = {}
+    for person_id, reference in (
+        Notification.objects.filter(person_id__in=person_ids, kind=Notification.Kind.TEST)
+        .order_by("person_id", "-created_at", "-id")
+        .values_list("person_id", "reference")
+    ):
+        latest.setdefault(person_id, reference)
+    pages = sent_test_pages(references=list(latest.values()))
+    return {
+        person_id: pages[reference].failed
+        for person_id, reference in latest.items()
+        if pages[reference].failed
+    }

@@ -147,6 +147,7 @@ class RotationInline(FriendlyDurations, admin.TabularInline):
 
 class EscalationPolicyInline(FriendlyDurations, admin.StackedInline):
     model = EscalationPolicy
+    fk_name = "team"
     fields = ["ack_sla", "repeat", "steps"]
     readonly_fields = ["steps"]
     can_delete = False
@@ -168,12 +169,33 @@ class EscalationPolicyInline(FriendlyDurations, admin.StackedInline):
         )
 
 
+class TestEscalationPolicyInline(EscalationPolicyInline):
+    """The policy test dispatches (`test: true`) follow; without one they are posted to the
+    team's Slack channel and the outbox only."""
+
+    fk_name = "test_of"
+    can_delete = True  # without one, test dispatches go back to Slack and the outbox only
+    verbose_name = verbose_name_plural = "test escalation policy (for test dispatches)"
+    fields = None
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": EscalationPolicyInline.fields,
+                "description": "What events with test: true (the monthly ISO test) follow "
+                "instead of the policy above. Without one, a test dispatch is posted to the "
+                "team's Slack channel and the outbox only, and nobody is phoned or texted.",
+            },
+        )
+    ]
+
+
 @admin.register(Team)
 class TeamAdmin(MembersChangedMixin, admin.ModelAdmin):
     list_display = ["slug", "name", "timezone", "on_call", "schedule_link"]
     list_filter = ["timezone"]
     search_fields = ["slug", "name", "members__handle", "members__name"]
-    inlines = [TeamMemberInline, RotationInline, EscalationPolicyInline]
+    inlines = [TeamMemberInline, RotationInline, EscalationPolicyInline, TestEscalationPolicyInline]
     readonly_fields = ["schedule_link"]
     fields = [
         "slug",
@@ -384,10 +406,10 @@ class EscalationStepInline(FriendlyDurations, admin.TabularInline):
 
 @admin.register(EscalationPolicy)
 class EscalationPolicyAdmin(FriendlyDurations, admin.ModelAdmin):
-    list_display = ["team", "sla", "repeat", "step_count"]
-    search_fields = ["team__slug", "team__name"]
-    list_select_related = ["team"]
-    autocomplete_fields = ["team"]
+    list_display = ["__str__", "sla", "repeat", "step_count"]
+    search_fields = ["team__slug", "team__name", "test_of__slug", "test_of__name"]
+    list_select_related = ["team", "test_of"]
+    autocomplete_fields = ["team", "test_of"]
     inlines = [EscalationStepInline]
 
     def get_queryset(self, request):
@@ -403,6 +425,7 @@ class EscalationPolicyAdmin(FriendlyDurations, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        warning = policy_warning(team=form.instance.team)
+        policy = form.instance
+        warning = policy_warning(team=policy.owner, test=bool(policy.test_of_id))
         if warning:
-            messages.warning(request, f"{form.instance.team}: {warning}")
+            messages.warning(request, f"{policy}: {warning}")

@@ -304,16 +304,20 @@ def recipients_for_targets(*, team: Team, targets: list[str], at: datetime) -> R
     )
 
 
-def ack_sla(*, team: Team) -> timedelta:
+def ack_sla(*, team: Team, test: bool = False) -> timedelta:
     """No query when the team came with its policy (`select_related("team__escalation_policy")`,
-    as a source's token lookup does)."""
+    as a source's token lookup does). A test dispatch's is its test policy's, when there is one."""
+    if test:
+        policy = EscalationPolicy.objects.filter(test_of=team).first()
+        if policy is not None:
+            return policy.ack_sla
     try:
         return team.escalation_policy.ack_sla
     except EscalationPolicy.DoesNotExist:
         return DEFAULT_ACK_SLA
 
 
-def escalation_policy(*, team: Team) -> dict:
+def escalation_policy(*, team: Team, test: bool = False) -> dict:
     """The team's policy as plain JSON, for the escalation engine to snapshot when an event's
     first step runs (and again when it reopens), so editing the policy later doesn't change an
     escalation under way. Durations are in seconds:
@@ -324,7 +328,12 @@ def escalation_policy(*, team: Team) -> dict:
     A team without a policy, or whose policy has no steps, gets one step that pages whoever is
     on its rotations (every member if it has none); its ack_sla and repeat are the policy's,
     or without one the default ack_sla of 10 minutes and no repeat.
+
+    `test`: the policy a test dispatch follows — the team's test policy with steps, else
+    `default_test_policy`.
     """
+    if test:
+        return _test_policy(team=team)
     policy = (
         EscalationPolicy.objects.filter(team=team)
         .prefetch_related(
@@ -366,9 +375,48 @@ def person_policy(*, team: Team, person: Person) -> dict:
     }
 
 
-def policy_warning(*, team: Team) -> str:
-    """'' if the team's policy can reach someone within its ack_sla, else why not."""
-    policy = EscalationPolicy.objects.filter(team=team).first()
+def _test_policy(*, team: Team) -> dict:
+    policy = (
+        EscalationPolicy.objects.filter(test_of=team)
+        .prefetch_related(
+            Prefetch("steps", queryset=EscalationStep.objects.order_by("position", "id"))
+        )
+        .first()
+    )
+    if policy is None or not policy.steps.all():
+        return default_test_policy(team=team)
+    return {
+        "team": team.slug,
+        "test": True,
+        "ack_sla": int(policy.ack_sla.total_seconds()),
+        "repeat": policy.repeat,
+        "steps": [
+            {"wait": int(s.wait.total_seconds()), "targets": list(s.targets)}
+            for s in policy.steps.all()
+        ],
+    }
+
+
+def default_test_policy(*, team: Team) -> dict:
+    """What a test dispatch of a team without a test policy follows: one post to the team's
+    Slack channel (none when it has no channel) and a copy in the outbox (`"outbox": true`);
+    nobody is phoned or texted, so the monthly ISO test wakes nobody."""
+    return {
+        "team": team.slug,
+        "test": True,
+        "outbox": True,
+        "ack_sla": int(DEFAULT_ACK_SLA.total_seconds()),
+        "repeat": 0,
+        "steps": [{"wait": 0, "targets": [f"slack:{team.slack_channel}"]}]
+        if team.slack_channel
+        else [],
+    }
+
+
+def policy_warning(*, team: Team, test: bool = False) -> str:
+    """'' if the team's policy (`test`: its test policy) can reach someone within its ack_sla,
+    else why not."""
+    policy = EscalationPolicy.objects.filter(**{"test_of" if test else "team": team}).first()
     if policy is None:
         return ""
     steps = [(s.targets, s.wait) for s in policy.steps.order_by("position", "id")]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from edrops.api import heartbeats, maintenance, pagerduty_hooks, views
+from edrops.api import drills, heartbeats, maintenance, pagerduty_hooks, views
 from edrops.api.adapters.alertmanager import AlertmanagerAdapter
 from edrops.api.adapters.native import NativeAdapter
 from edrops.api.adapters.pagerduty import PagerDutyAdapter
@@ -47,6 +47,11 @@ urlpatterns = [
     path("api/v1/pages", views.PagesView.as_view(), name="pages"),
     path("api/v1/heartbeat", heartbeats.HeartbeatView.as_view(), name="heartbeat"),
     path("api/v1/rejected", views.RejectedListView.as_view(), name="rejected-messages"),
+    path(
+        "api/v1/people/<str:handle>/test-page",
+        drills.TestPageView.as_view(),
+        name="person-test-page",
+    ),
     path(
         "api/v1/maintenance", maintenance.MaintenanceListView.as_view(), name="maintenance-list"
     ),

@@ -35,8 +35,8 @@ def _events(actor: permissions.Actor) -> QuerySet[Event]:
 
 
 def board(*, actor: permissions.Actor) -> Board:
-    """The events `actor` may read: open ones oldest first, then the recently closed ones,
-    newest first; three queries.
+    """The events `actor` may read: open ones oldest first (test dispatches after the live ones,
+    a group of their own), then the recently closed ones, newest first; three queries.
 
     Open events keep their place while they change (by received time, never re-sorted by
     state), so the row under the cursor doesn't move when another event is acknowledged; a
@@ -46,7 +46,7 @@ def board(*, actor: permissions.Actor) -> Board:
         _events(actor)
         .filter(status__in=Event.OPEN)
         .annotate(unreachable=_latest_unreachable())
-        .order_by("created_at", "id")
+        .order_by("test", "created_at", "id")
     )
     rows = list(opened[: OPEN_LIMIT + 1])
     total = len(rows) if len(rows) <= OPEN_LIMIT else opened.count()
@@ -82,6 +82,8 @@ def escalation_stage(event: Event) -> Stage:
     the one that ran last is the one before it."""
     steps = (event.policy or {}).get("steps") or []
     repeat = int((event.policy or {}).get("repeat") or 0)
+    if (event.policy or {}).get("outbox"):  # rosters.selectors.default_test_policy
+        return Stage("test: posted to Slack and the outbox only", [], over=True)
     if event.last_step_at is None:
         # No step has run, so no snapshot either (it comes with the first step).
         if event.maintenance_mode == MaintenanceMode.SILENT and event.next_step_at is None:

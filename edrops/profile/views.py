@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from edrops import permissions
@@ -15,6 +17,9 @@ from edrops.dashboard import selectors as dashboard_selectors
 from edrops.dashboard.views import login_required
 from edrops.profile.forms import ContactRuleFormSet, OwnDetailsForm, rules_of
 from edrops.services.api_tokens import own_api_tokens, revoke_own_api_token
+from edrops.services.drills import send_test_page
+from notifications.selectors import latest_test_page
+from notifications.services import NothingToTest, TooSoonForTestPage
 from rosters.models import Channel, Person
 from rosters.selectors import contact_gaps, contact_plan
 from rosters.services.people import update_own_details
@@ -78,9 +83,38 @@ def _page(request, person, details, rules, status=200):
             "zones": sorted(available_timezones()),
             "zone": _zone(request, person),
             "tokens": own_api_tokens(user=request.user),
+            "test_page": latest_test_page(person_id=person.pk),
         },
         status=status,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def test_page(request):
+    """POST: "Send me a test page" (then back to /profile, where the results show). GET: the
+    results alone, which the profile polls while some may still change."""
+    actor = permissions.Actor.of_login(request.user)
+    if actor.person is None:
+        raise Http404("Your login is not linked to a person.")
+    if request.method == "GET":
+        context = {
+            "test_page": latest_test_page(person_id=actor.person.pk),
+            "zone": _zone(request, actor.person),
+        }
+        return render(request, "profile/_test_page.html", context)
+    try:
+        send_test_page(actor=actor, person=actor.person, now=timezone.now())
+    except NothingToTest:
+        messages.error(request, "Nothing can reach you yet: give a phone number, a Slack user id "
+                       "or an email address first.")
+    except TooSoonForTestPage as soon:
+        messages.error(request, f"A test page went out less than a minute ago; see below, or "
+                       f"send another in {soon.retry_after} s.")
+    else:
+        messages.success(request, "Test page sent on each of your contact methods: the results "
+                         "show below as the providers answer.")
+    return redirect(reverse("profile") + "#test-page")
 
 
 @login_required

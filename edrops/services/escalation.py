@@ -35,6 +35,7 @@ from django_q.tasks import async_task
 from edrops import metrics
 from edrops.models import Event, MaintenanceMode, Severity, TimelineEntry
 from edrops.services import forwarding, tallies
+from edrops.services.drills import post_test_dispatch
 from edrops.services.timeline import append_timeline
 from notifications import queue, rendering
 from notifications import services as notifications
@@ -152,6 +153,16 @@ def run_step(*, event_id: str, step_index: int, pass_index: int, now: datetime) 
     # Late by how long the task waited for a worker (the first step: since the event arrived).
     due = event.next_step_at or event.created_at
     tallies.observe(metrics.STEP_LATENESS, seconds=(now - due).total_seconds())
+    if event.policy.get("outbox"):  # a test dispatch of a team without a test policy
+        assign_ack_code(event=event, now=now)
+        why = post_test_dispatch(
+            event=event,
+            content=page_content(event),
+            headline=described(event=event, now=now),
+            now=now,
+        )
+        # Its escalation ends there, quietly: the channel is not told nobody acknowledged.
+        return _exhaust(event, now, why, tell=False)
     steps = event.policy.get("steps") or []
     if not steps:
         return _exhaust(event, now, "the team has no escalation steps")
@@ -195,11 +206,12 @@ def run_step(*, event_id: str, step_index: int, pass_index: int, now: datetime) 
 
 
 def policy_for(event: Event) -> dict:
-    """What the event's escalation follows: its team's policy, or, when it was paged to (or
-    reassigned to) a person, that person alone."""
+    """What the event's escalation follows: its team's policy (a test dispatch: the team's test
+    policy, `test_escalation:`), or, when it was paged to (or reassigned to) a person, that
+    person alone."""
     if event.assigned_to_id:
         return person_policy(team=event.team, person=event.assigned_to)
-    return escalation_policy(team=event.team)
+    return escalation_policy(team=event.team, test=event.test)
 
 
 def _following(event: Event, steps: list[dict]) -> tuple[int, int] | None:
@@ -304,7 +316,7 @@ def _plan_by_severity(event: Event, person: Person, now: datetime) -> list[tuple
     return [(Channel.SLACK, person.next_working_start(now))]
 
 
-def _exhaust(event: Event, now: datetime, why: str) -> StepOutcome:
+def _exhaust(event: Event, now: datetime, why: str, *, tell: bool = True) -> StepOutcome:
     event.next_step_at = event.step_queued_at = None
     event.exhausted_at = now
     event.last_step_at = now
@@ -321,6 +333,8 @@ def _exhaust(event: Event, now: datetime, why: str) -> StepOutcome:
     append_timeline(
         event=event, at=now, kind=TimelineEntry.Kind.ESCALATED, detail=f"escalation ended: {why}"
     )
+    if not tell:
+        return StepOutcome(True, f"escalation ended: {why}")
     log.warning("escalation of %s ended unacknowledged: %s", event.pk, why)
     if event.team.slack_channel:
         notifications.send_channel_notice(

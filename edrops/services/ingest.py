@@ -46,9 +46,10 @@ CLOSING = {
 }
 
 
-def default_respond_by(*, team: Team, received_at: datetime) -> datetime:
-    """When nobody said: received + the team's ack_sla (10 minutes without a policy)."""
-    return received_at + ack_sla(team=team)
+def default_respond_by(*, team: Team, received_at: datetime, test: bool = False) -> datetime:
+    """When nobody said: received + the team's ack_sla (10 minutes without a policy); a test
+    dispatch's from the team's test policy, when it has one."""
+    return received_at + ack_sla(team=team, test=test)
 
 
 @dataclass(frozen=True)
@@ -226,7 +227,8 @@ def _create(*, source: Source, data: EventInput, now: datetime) -> Event | None:
         program=data.program or "",
         starts_at=data.starts_at,
         ends_at=data.ends_at,
-        respond_by=data.respond_by or default_respond_by(team=team, received_at=now),
+        respond_by=data.respond_by
+        or default_respond_by(team=team, received_at=now, test=bool(data.test)),
         mw=data.mw,
         location=data.location or "",
         resources=data.resources or [],

@@ -20,8 +20,9 @@ from edrops.models import Opt, Source, Vtn
 from edrops.models.openadr import validate_http_url
 from edrops.services.coverage import gaps_of, new_gaps
 from edrops.services.sources import VtnSettings, connect_vtn, upsert_source
+from notifications.selectors import failed_test_pages
 from rosters.columns import text_problem
-from rosters.models import Team
+from rosters.models import Person, Team
 from rosters.roster_file import (
     Checker,
     RosterFileError,
@@ -29,6 +30,7 @@ from rosters.roster_file import (
     check_roster,
     read_roster_file,
 )
+from rosters.selectors import ADDRESS
 from rosters.services.roster_file import RosterChanges, apply_roster
 from rosters.validators import parse_duration
 
@@ -47,10 +49,11 @@ class CheckedRoster:
 
     plan: RosterPlan
     sources: list[dict]
+    failed_tests: list[str] = field(default_factory=list)  # see `failed_test_warnings`
 
     @property
     def warnings(self) -> list[str]:
-        return self.plan.warnings
+        return self.plan.warnings + self.failed_tests
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,34 @@ def check_roster_file(*, path: str | Path) -> CheckedRoster:
     errors += source_errors
     if errors:
         raise RosterFileError(errors)
-    return CheckedRoster(plan=plan, sources=sources)
+    return CheckedRoster(plan=plan, sources=sources, failed_tests=failed_test_warnings(plan=plan))
+
+
+def failed_test_warnings(*, plan: RosterPlan) -> list[str]:
+    """A phone number (email address, Slack user id) that failed the person's latest test page
+    and that the file still gives them (or leaves as it is): a warning at its path,
+    `people[1].phone: +13125550199 failed its test page on 2026-12-02 07:10 UTC (sms: twilio
+    21211 invalid number); ...`. A file that changes it is not warned: the new one is untested."""
+    stored = Person.objects.in_bulk([p.handle for p in plan.people], field_name="handle")
+    failed = failed_test_pages(person_ids=[p.pk for p in stored.values()])
+    warnings = []
+    # The plan lists a valid file's people in the file's order.
+    for i, person in enumerate(plan.people):
+        checks = failed.get(stored[person.handle].pk) if person.handle in stored else None
+        by_field: dict[str, list] = {}
+        for check in checks or []:
+            name = ADDRESS[check.channel][0]
+            now_given = person.fields.get(name, getattr(stored[person.handle], name))
+            if check.to and check.to == now_given:
+                by_field.setdefault(name, []).append(check)
+        for name, failures in by_field.items():
+            why = "; ".join(f"{c.channel}: {c.detail}" for c in failures)
+            warnings.append(
+                f"people[{i}].{name}: {failures[0].to} failed its test page on "
+                f"{failures[0].at:%Y-%m-%d %H:%M} UTC ({why}); fix it, then send another test "
+                "page (/profile, the admin, or POST /api/v1/people/<handle>/test-page)"
+            )
+    return warnings
 
 
 def load_roster_file(*, roster: CheckedRoster, dry_run: bool = False) -> LoadedRoster:

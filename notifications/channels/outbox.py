@@ -61,3 +61,11 @@ def tell_only(*, channel: str, user: str, text: str) -> None:
     OutboxMessage.objects.create(
         channel=Channel.SLACK, to=f"{user} only, in {channel}"[:255], text=text
     )
+
+
+def keep(*, to: str, subject: str, text: str) -> OutboxMessage:
+    """A message kept in the outbox that no provider is to send (a test dispatch's record,
+    API.md §4): shown at /outbox/ like the rest."""
+    return OutboxMessage.objects.create(
+        channel=Channel.SLACK, to=to[:255], subject=subject[:255], text=text
+    )

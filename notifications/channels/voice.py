@@ -30,9 +30,15 @@ def send(notification: Notification) -> Sent:
 
 
 def script_twiml(notification: Notification) -> str:
-    """What the call says when answered: the page, then 'press 1', asked twice."""
-    action = twilio_api.callback_url("twilio-gather", notification)
+    """What the call says when answered: the page, then 'press 1', asked twice. A test page
+    asks nothing: it says itself twice and hangs up (answering was the test)."""
     response = VoiceResponse()
+    if notification.kind == Notification.Kind.TEST:
+        response.say(notification.text)
+        response.say(f"Again: {notification.text}. Goodbye.")
+        response.hangup()
+        return str(response)
+    action = twilio_api.callback_url("twilio-gather", notification)
     for first in (True, False):
         gather = response.gather(num_digits=1, action=action, method="POST", timeout=6)
         gather.say(notification.text if first else f"Again: {notification.text}")

@@ -11,6 +11,8 @@ enqueue_due(*, now) -> int                      (the clock, every tick)
 update_slack_messages(*, reference, text, title="") -> int
 schedule_forward(*, channel, destination, reference, content, due_at) -> Notification | None
 forwarded(*, reference) -> list[Forwarded]      (who outside heard of it, and what last)
+keep_in_outbox(*, to, subject, text)            (kept at /outbox/, sent nowhere)
+send_test_page(*, person, requested_by, now) -> reference   (a test page on every method)
 deliver(*, notification_id) -> str              (the delivery task)
 
 Upward, by task name (this app never imports the engine): settings.NOTIFICATIONS_REPLY_TASK
@@ -19,6 +21,13 @@ reference, [[channel, why], ...]) when every page to a person about a reference 
 settings.NOTIFICATIONS_FORWARD_FAILED_TASK with a forward's id when it failed for good.
 """
 
+from notifications.channels.outbox import keep as keep_in_outbox
+from notifications.services.contact_checks import (
+    NothingToTest,
+    TooSoonForTestPage,
+    contact_methods,
+    send_test_page,
+)
 from notifications.services.delivery import deliver
 from notifications.services.forwards import Forwarded, forwarded, schedule_forward
 from notifications.services.replies import (
@@ -44,12 +53,16 @@ from notifications.services.scheduling import (
 
 __all__ = [
     "Forwarded",
+    "NothingToTest",
+    "TooSoonForTestPage",
     "answer_click",
     "callback_key",
     "cancel_pending",
+    "contact_methods",
     "deliver",
     "enqueue_due",
     "forwarded",
+    "keep_in_outbox",
     "post_in_threads",
     "record_reply",
     "record_twilio_status",
@@ -59,6 +72,7 @@ __all__ = [
     "schedule_page",
     "send_channel_notice",
     "send_status",
+    "send_test_page",
     "update_slack_message",
     "update_slack_messages",
 ]

@@ -40,8 +40,8 @@ def enqueue_delivery(notification_id: int) -> None:
 def move_on_to_next_rule(*, notification: Notification, why: str, now: datetime) -> int:
     """The person wasn't reached this way: their next pending contact rule for the same
     reference goes now instead of after its delay. Returns how many were pulled forward."""
-    if notification.kind == Notification.Kind.STATUS:
-        return 0  # a lost status message is not a reason to page harder
+    if notification.kind in Notification.NO_FOLLOW_UP:
+        return 0  # a lost status message (or test page) is not a reason to page harder
     if notification.person_id is None:
         return 0  # a channel post: no person, so no next rule
     moved = 0
@@ -104,7 +104,7 @@ def failed_for_good(
         return
     why = moved_because or f"{notification.channel} failed"
     move_on_to_next_rule(notification=notification, why=why, now=now)
-    if notification.kind == Notification.Kind.STATUS:
+    if notification.kind in Notification.NO_FOLLOW_UP:
         return
     for reference in notification.references:
         failures = unreached(person_id=notification.person_id, reference=reference)

@@ -159,7 +159,7 @@ def _render(notification: Notification, *, now: datetime) -> None:
         return  # the engine rendered it for the service; `text` says what it is
     tz = notification.tz
     channel = notification.channel
-    if notification.kind == Kind.STATUS:
+    if notification.kind in (Kind.STATUS, Kind.TEST):
         said = notification.content["text"]
         notification.text = (
             slack_blocks.status_text(said)
@@ -205,6 +205,9 @@ def _record_sent(notification: Notification, sent: Sent) -> str:
     if notification.kind != Kind.STATUS:
         # One line a page, naming what it is about, for whoever reads the logs after a night.
         about = notification.references
+        named = {"event_id": about[0]} if len(about) == 1 else {"event_ids": about}
+        if notification.kind == Kind.TEST:
+            named = {}  # about nobody's event: its reference is not an event id
         logger.info(
             "%s #%s sent to %s by %s about %s",
             notification.kind,
@@ -212,7 +215,7 @@ def _record_sent(notification: Notification, sent: Sent) -> str:
             notification.addressee,
             "outbox" if notification.via_outbox else notification.channel,
             ", ".join(about),
-            extra={"event_id": about[0]} if len(about) == 1 else {"event_ids": about},
+            extra=named,
         )
     if notification.kind == Kind.BUNDLE:
         for pk in notification.content["notifications"]:

@@ -19,7 +19,28 @@ DEFAULT_ACK_SLA = timedelta(minutes=10)
 
 
 class EscalationPolicy(models.Model):
-    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="escalation_policy")
+    """A team's escalation policy (`team`), or the one its test dispatches follow (`test_of`:
+    the roster file's `test_escalation:`); exactly one of the two is set. Both live here, with
+    the same steps, so the admin, the file and the engine read them the same way."""
+
+    team = models.OneToOneField(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="escalation_policy",
+        help_text="the team whose dispatches follow this policy",
+    )
+    test_of = models.OneToOneField(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="test_escalation_policy",
+        verbose_name="test policy of",
+        help_text="the team whose test dispatches (test: true) follow this policy; without "
+        "one, a test dispatch is posted to the team's Slack channel and the outbox only",
+    )
     ack_sla = models.DurationField(
         "acknowledgement SLA",
         default=DEFAULT_ACK_SLA,
@@ -31,9 +52,25 @@ class EscalationPolicy(models.Model):
 
     class Meta:
         verbose_name_plural = "escalation policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(team__isnull=False, test_of__isnull=True)
+                | models.Q(team__isnull=True, test_of__isnull=False),
+                name="escalation_policy_of_one_team",
+                violation_error_message="Give the team this policy is for, or the team whose "
+                "test dispatches follow it: one of the two.",
+            )
+        ]
 
     def __str__(self) -> str:
+        if self.test_of_id:
+            return f"test escalation of {self.test_of}"
         return f"escalation of {self.team}"
+
+    @property
+    def owner(self) -> Team | None:
+        """The team it belongs to, whether as its policy or as its test policy."""
+        return self.team if self.team_id else self.test_of
 
 
 class EscalationStep(models.Model):
@@ -56,11 +93,12 @@ class EscalationStep(models.Model):
         # The team's slug first: the audit log finds a team's steps by its name.
         # (A routing key is a secret: shown by its last four, here as everywhere.)
         shown = ", ".join(shown_target(t) for t in self.targets)
-        return f"{self.policy.team} step {self.position}: {shown}"
+        test = "test " if self.policy.test_of_id else ""
+        return f"{self.policy.owner} {test}step {self.position}: {shown}"
 
     def clean(self) -> None:
         try:
-            team = self.policy.team
+            team = self.policy.owner
         except ObjectDoesNotExist:  # a step being added together with its policy
             team = None
         errors = target_errors(self.targets, team=team)

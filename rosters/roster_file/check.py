@@ -55,13 +55,14 @@ def _handles_named(teams: list[dict]) -> set[str]:
         named |= {
             o["person"] for o in dicts(t.get("overrides")) if isinstance(o.get("person"), str)
         }
-        escalation = t.get("escalation") if isinstance(t.get("escalation"), dict) else {}
-        for step in dicts(escalation.get("steps")):
-            named |= {
-                x.removeprefix("person:")
-                for x in strings(step.get("notify"))
-                if x.startswith("person:")
-            }
+        for key in ("escalation", "test_escalation"):
+            escalation = t.get(key) if isinstance(t.get(key), dict) else {}
+            for step in dicts(escalation.get("steps")):
+                named |= {
+                    x.removeprefix("person:")
+                    for x in strings(step.get("notify"))
+                    if x.startswith("person:")
+                }
     return named
 
 

@@ -46,6 +46,7 @@ class TeamPlan:
     rotations: list[RotationPlan] | None = None
     overrides: list[tuple[str, str, datetime, datetime]] | None = None
     escalation: PolicyPlan | None = None
+    test_escalation: PolicyPlan | None = None  # what test dispatches follow
 
 
 @dataclass

@@ -34,6 +34,7 @@ TEAM_KEYS = (
     "overrides",
     "escalation",
     "repage_at_start",
+    "test_escalation",
 )
 ROTATION_KEYS = ("name", "timezone", "start", "shift", "people")
 OVERRIDE_KEYS = ("rotation", "person", "start", "end")
@@ -121,20 +122,26 @@ def check_team(
                 )
                 continue
             plan.overrides.append((rotation, person, starts_at, ends_at))
-    if "escalation" in raw:
-        plan.escalation = _check_policy(
-            c,
-            raw["escalation"],
-            f"{path}.escalation",
-            slug=slug,
-            known=known,
-            rotations=rotation_zones,
-            reachable=reachable,
-            members=members,
-            staffed={r.name for r in plan.rotations or [] if r.people}
-            if plan.rotations is not None
-            else set(rotation_zones),
-        )
+    staffed = (
+        {r.name for r in plan.rotations or [] if r.people}
+        if plan.rotations is not None
+        else set(rotation_zones)
+    )
+    # `test_escalation:` has the shape of `escalation:`; test dispatches follow it.
+    for key in ("escalation", "test_escalation"):
+        if key in raw:
+            policy = _check_policy(
+                c,
+                raw[key],
+                f"{path}.{key}",
+                slug=slug,
+                known=known,
+                rotations=rotation_zones,
+                reachable=reachable,
+                members=members,
+                staffed=staffed,
+            )
+            setattr(plan, key, policy)
     if not c.fits(Team, fields, path):
         return None
     return plan if slug and fields["name"] else None

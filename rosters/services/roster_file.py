@@ -106,7 +106,9 @@ def apply_roster(plan: RosterPlan) -> RosterChanges:
             if t.overrides is not None:
                 _apply_overrides(team, t.overrides, people, changes)
             if t.escalation is not None:
-                _apply_policy(team, t.escalation, changes)
+                _apply_policy(t.escalation, changes, owner={"team": team})
+            if t.test_escalation is not None:
+                _apply_policy(t.test_escalation, changes, owner={"test_of": team})
     return changes
 
 
@@ -173,9 +175,10 @@ def _apply_overrides(
     changes.note("overrides", "unchanged", len(want) - len(fresh))
 
 
-def _apply_policy(team: Team, plan: PolicyPlan, changes: RosterChanges) -> None:
+def _apply_policy(plan: PolicyPlan, changes: RosterChanges, *, owner: dict) -> None:
+    """`owner`: {"team": team} for its policy, {"test_of": team} for its test policy."""
     policy, status = _upsert(
-        EscalationPolicy, {"team": team}, {"ack_sla": plan.ack_sla, "repeat": plan.repeat}
+        EscalationPolicy, owner, {"ack_sla": plan.ack_sla, "repeat": plan.repeat}
     )
     places = write_in_order(
         rows=list(policy.steps.order_by("position", "id")),
@@ -183,4 +186,5 @@ def _apply_policy(team: Team, plan: PolicyPlan, changes: RosterChanges) -> None:
         new=partial(EscalationStep, policy=policy),
     )
     status = _status(status, places)
-    changes.note("escalation policies", status)
+    kind = "test escalation policies" if "test_of" in owner else "escalation policies"
+    changes.note(kind, status)

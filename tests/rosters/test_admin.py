@@ -219,6 +219,8 @@ def test_an_ops_lead_builds_a_team_with_members_a_rotation_and_a_policy_on_one_p
             "escalation_policy-INITIAL_FORMS": 0,
             "escalation_policy-0-ack_sla": "00:05:00",
             "escalation_policy-0-repeat": 2,
+            "test_escalation_policy-TOTAL_FORMS": 0,
+            "test_escalation_policy-INITIAL_FORMS": 0,
         },
     )
     assert answer.status_code == 302, answer.content.decode()[:2000]
@@ -308,3 +310,49 @@ def test_durations_are_shown_and_typed_as_the_roster_file_writes_them(ops_lead, 
     assert "is not a duration: write a whole number and one unit, e.g. 90s" in (
         refused.content.decode().replace("&#x27;", "'")
     )
+
+
+def test_an_ops_lead_gives_a_team_a_test_policy_next_to_its_policy(ops_lead):
+    answer = ops_lead.post(
+        "/admin/rosters/team/add/",
+        {
+            "slug": "night-desk",
+            "name": "Night desk",
+            "timezone": "Europe/Berlin",
+            "slack_channel": "C0NIGHT",
+            "Team_members-TOTAL_FORMS": 0,
+            "Team_members-INITIAL_FORMS": 0,
+            "rotations-TOTAL_FORMS": 0,
+            "rotations-INITIAL_FORMS": 0,
+            "escalation_policy-TOTAL_FORMS": 1,
+            "escalation_policy-INITIAL_FORMS": 0,
+            "escalation_policy-0-ack_sla": "00:05:00",
+            "escalation_policy-0-repeat": 0,
+            "test_escalation_policy-TOTAL_FORMS": 1,
+            "test_escalation_policy-INITIAL_FORMS": 0,
+            "test_escalation_policy-0-ack_sla": "00:30:00",
+            "test_escalation_policy-0-repeat": 0,
+        },
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    team = Team.objects.get(slug="night-desk")
+    assert team.escalation_policy.ack_sla == timedelta(minutes=5)
+    assert team.test_escalation_policy.ack_sla == timedelta(minutes=30)
+    assert str(team.test_escalation_policy) == "test escalation of night-desk"
+    page = ops_lead.get(f"/admin/rosters/team/{team.pk}/change/").content.decode()
+    assert "Without one, a test dispatch is posted to the team's Slack channel" in page
+
+    # On the policies' own page, a policy must belong to one team, one way.
+    both = ops_lead.post(
+        "/admin/rosters/escalationpolicy/add/",
+        {
+            "team": team.pk,
+            "test_of": team.pk,
+            "ack_sla": "00:10:00",
+            "repeat": 0,
+            "steps-TOTAL_FORMS": 0,
+            "steps-INITIAL_FORMS": 0,
+        },
+    )
+    assert both.status_code == 200
+    assert "already exists" in both.content.decode() or "one of the two" in both.content.decode()

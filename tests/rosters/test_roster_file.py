@@ -100,6 +100,7 @@ def test_the_example_roster_loads_and_a_second_load_changes_nothing():
     assert "people: 6 unchanged" in out
     assert not re.search(r"\d+ (created|updated|removed)", out)
     assert "escalation policies: 2 unchanged" in out
+    assert "test escalation policies: 1 unchanged" in out
     assert "sources: 3 unchanged" in out
     assert "token" not in out, "an existing source keeps its token"
 
