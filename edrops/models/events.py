@@ -160,7 +160,7 @@ class Event(models.Model):
         constraints = [
             # The dedup key. Concurrent redeliveries race on this, not on a read-then-write.
             models.UniqueConstraint(fields=["source", "external_id"], name="event_dedup_key"),
-            # Two open events never share a code; see services.escalation.assign_ack_code.
+            # Two open events never share a code; see services.page_text.assign_ack_code.
             # Events without a code yet (every new one) are left out of the index.
             models.UniqueConstraint(
                 fields=["ack_code"],

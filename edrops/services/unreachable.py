@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from edrops.models import Event, TimelineEntry
-from edrops.services.escalation import described
+from edrops.services.page_text import described
 from edrops.services.timeline import append_timeline
 from notifications import services as notifications
 from rosters.models import Person
