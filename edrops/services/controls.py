@@ -69,6 +69,11 @@ def escalate_now(
         if event.status == Event.Status.ACKNOWLEDGED:
             said.append(f"no longer acknowledged by {event.acknowledged_by_name}")
             retrigger(event, now=at)
+        if event.maintenance_mode:
+            # Someone asked for it: the window that held it back (or kept it to Slack) no
+            # longer decides who hears of it.
+            said.append(f"no longer held by maintenance ({event.maintenance_mode}): every channel")
+            event.maintenance_mode = ""
         if event.exhausted_at is not None or event.last_step_at is None:
             again = event.exhausted_at is not None
             escalation.arm_first_step(event=event, now=at)

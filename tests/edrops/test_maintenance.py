@@ -315,3 +315,24 @@ def test_a_window_with_a_count_ends_after_its_last_occurrence(feed, alice, now):
     state = selectors.maintenance.window_state(window=planned, now=T0 + 2 * 60 * MIN)
     assert state.active is None
     assert state.next.starts_at == T0 + timedelta(days=1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_escalating_a_dispatch_a_slack_only_window_kept_to_slack_pages_her_phone_too(
+    feed, alice, now, twilio, slack
+):
+    window(alice, starts_at=T0, ends_at=T0 + 60 * MIN, mode="slack", source=feed)
+    event = post_dispatch()
+    slack.expect_message(to="U0ALICE", containing="curtail 12.5 MW")
+    twilio.expect_nothing_more()
+
+    services.escalate_now(event=event, by=alice, via="web", at=now.move(T0 + MIN))
+    run_queued_tasks()
+
+    twilio.expect_sms(to=ALICE, containing="Reply 1 to ack")
+    event.refresh_from_db()
+    assert event.maintenance_mode == ""
+    assert any(
+        "no longer held by maintenance (slack): every channel" in detail
+        for _, detail in kinds_and_details(event)
+    )
