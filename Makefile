@@ -26,6 +26,7 @@ run: install
 
 # With `make run` going in another terminal: a dispatch that starts in 30 minutes, over HTTP
 # with the demo source's token; watch it on the dashboard and in the outbox.
+demo: export DEBUG ?= 1
 demo: install
 	$(BIN)/python manage.py demo_dispatch
 
