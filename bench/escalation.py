@@ -183,8 +183,9 @@ def main() -> None:
         "",
         f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: `python -m bench.escalation "
         f"--teams {args.teams} --events-per-team {args.events_per_team}`. PostgreSQL; gunicorn "
-        "(2x4), one `qcluster` (4 workers, ORM broker polling every 0.1 s) and one `clock` (1 s "
-        "ticks), DEBUG off, the fake Twilio on loopback, on the shared 2-core machine. "
+        "(2x4), one `qcluster` (4 workers, ORM broker woken by NOTIFY, polling every 0.1 s "
+        "besides) and one `clock` (1 s ticks), DEBUG off, the fake Twilio on loopback, on the "
+        "shared 2-core machine. "
         f"{len(plan)} dispatches posted over ~10 s, five steps each with waits of 2-10 s, "
         "nobody acknowledging.",
         "",
