@@ -91,6 +91,22 @@ def clock():
         yield advance
 
 
+# Two desks: Alice on grid-ops, Mia on market-ops, each with a login (the controls' tests).
+TWO_DESKS = {
+    "people": [
+        {"handle": "alice", "name": "Alice Ng", "timezone": "America/Chicago",
+         "phone": "+13125550101", "login": "alice"},
+        {"handle": "mia", "name": "Mia Chen", "timezone": "America/Chicago",
+         "phone": "+13125550121", "login": "mia"},
+    ],
+    "teams": [
+        {"slug": "grid-ops", "name": "Grid Operations", "timezone": "America/Chicago",
+         "members": ["alice"]},
+        {"slug": "market-ops", "name": "Market Operations", "members": ["mia"]},
+    ],
+}  # fmt: skip
+
+
 def miso_sender_for(tmp_path, roster: dict) -> APIClient:
     """`roster` loaded as an ops lead loads it, and the miso-dispatch integration (on grid-ops)
     sending with its token."""

@@ -13,24 +13,10 @@ from rest_framework.test import APIClient
 
 from edrops import services
 from edrops.models import Event, TimelineEntry
-from tests.edrops.conftest import miso_sender_for
+from tests.edrops.conftest import TWO_DESKS, miso_sender_for
 from tests.factories import person_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-ROSTER = {
-    "people": [
-        {"handle": "alice", "name": "Alice Ng", "timezone": "America/Chicago",
-         "phone": "+13125550101", "login": "alice"},
-        {"handle": "mia", "name": "Mia Chen", "timezone": "America/Chicago",
-         "phone": "+13125550121", "login": "mia"},
-    ],
-    "teams": [
-        {"slug": "grid-ops", "name": "Grid Operations", "timezone": "America/Chicago",
-         "members": ["alice"]},
-        {"slug": "market-ops", "name": "Market Operations", "members": ["mia"]},
-    ],
-}  # fmt: skip
 
 ACTIONS = [
     ("escalate", {}),
@@ -42,7 +28,7 @@ ACTIONS = [
 
 @pytest.fixture
 def event(tmp_path):
-    miso_sender_for(tmp_path, ROSTER)
+    miso_sender_for(tmp_path, TWO_DESKS)
     answer = api_as("alice").post(
         "/api/v1/pages", {"team": "grid-ops", "summary": "MISO called"}, format="json"
     )

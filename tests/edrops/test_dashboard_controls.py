@@ -9,24 +9,10 @@ from django.test import Client
 from django_q.models import OrmQ
 
 from edrops.models import Event
-from tests.edrops.conftest import miso_sender_for
+from tests.edrops.conftest import TWO_DESKS, miso_sender_for
 from tests.fakes.queue import run_queued_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-ROSTER = {
-    "people": [
-        {"handle": "alice", "name": "Alice Ng", "timezone": "America/Chicago",
-         "phone": "+13125550101", "login": "alice"},
-        {"handle": "mia", "name": "Mia Chen", "timezone": "America/Chicago",
-         "phone": "+13125550121", "login": "mia"},
-    ],
-    "teams": [
-        {"slug": "grid-ops", "name": "Grid Operations", "timezone": "America/Chicago",
-         "members": ["alice"]},
-        {"slug": "market-ops", "name": "Market Operations", "members": ["mia"]},
-    ],
-}  # fmt: skip
 
 FORM = {
     "team": "grid-ops",
@@ -39,7 +25,7 @@ FORM = {
 
 @pytest.fixture
 def roster(tmp_path):
-    miso_sender_for(tmp_path, ROSTER)
+    miso_sender_for(tmp_path, TWO_DESKS)
 
 
 def browser_as(username: str, **kwargs) -> Client:
