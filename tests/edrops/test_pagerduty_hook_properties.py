@@ -1,7 +1,7 @@
 """Whatever a correctly signed body to /hooks/pagerduty holds (any JSON, any shape of v3
 webhook, NUL, lone surrogates, an agent's name of 10,000 characters, an incident_key that is
-no id), the answer is 200, 202 or 400, never a 500, and only a real acknowledge of an event
-forwarded to PagerDuty changes it."""
+no id), the answer is 202 or 400 (413 past the body limit), never a 500, and only a real
+acknowledge of an event forwarded to PagerDuty changes it."""
 
 import json
 
@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from edrops.api.body import MAX_BODY_BYTES
 from edrops.models import Event
 from tests.fakes.pagerduty import sign
 
@@ -62,6 +63,7 @@ def pagerduty_secret(settings):
     b'"data": {"incident_key": "01a2359f-7316-7133-acee-4bac8c48ad9a"}}}'
 )
 @example(raw=b"\xff\xfe{")
+@example(raw=json.dumps({"event": {"agent": {"summary": "\ud800" * 100_000}}}).encode())
 def test_any_signed_body_is_answered_without_an_error(client, pagerduty_secret, raw):
     answer = client.post(
         "/hooks/pagerduty",
@@ -69,5 +71,8 @@ def test_any_signed_body_is_answered_without_an_error(client, pagerduty_secret, 
         content_type="application/json",
         HTTP_X_PAGERDUTY_SIGNATURE=sign(raw, SECRET),
     )
-    assert answer.status_code in (202, 400), answer.content
+    if len(raw) > MAX_BODY_BYTES:
+        assert answer.status_code == 413, answer.content
+    else:
+        assert answer.status_code in (202, 400), answer.content
     assert not Event.objects.exclude(status="triggered").exists()
