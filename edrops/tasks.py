@@ -7,7 +7,9 @@ from django.utils import timezone
 from edrops import services
 from edrops.models import ProcessCheckIn
 from edrops.services import coverage, escalation, forwarding, replies, unreachable, wakeups
+from notifications import services as notifications
 from notifications.queue import riding_out_outages
+from notifications.tasks import deliver
 
 log = logging.getLogger(__name__)
 
@@ -20,13 +22,22 @@ def worker_check_in() -> None:
 def run_escalation_step(event_id: str, step_index: int = 0, pass_index: int = 0) -> str:
     """One escalation step of one event (queued by ingest for the first, by the clock after).
     A step is one transaction that checks it is still due: safe to run again from the start
-    when the database went away under it."""
-    outcome = riding_out_outages(
-        lambda: escalation.run_step(
-            event_id=event_id, step_index=step_index, pass_index=pass_index, now=timezone.now()
-        ),
-        what=f"escalation step {step_index + 1} of {event_id}",
+    when the database went away under it. Once it has committed, this task sends the step's
+    first page itself instead of queuing it for the next free worker (one hop less, and one
+    task less a step); the step's other pages are queued."""
+
+    def step() -> tuple[escalation.StepOutcome, list[int]]:
+        with notifications.first_page_here() as first_page:
+            outcome = escalation.run_step(
+                event_id=event_id, step_index=step_index, pass_index=pass_index, now=timezone.now()
+            )
+        return outcome, first_page
+
+    outcome, first_page = riding_out_outages(
+        step, what=f"escalation step {step_index + 1} of {event_id}"
     )
+    for notification_id in first_page:
+        deliver(notification_id)
     # django-q2's own line for each task is DEBUG (edrops/logs.py); this one says what it did.
     log.log(
         logging.INFO if outcome.ran else logging.DEBUG,

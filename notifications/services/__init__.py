@@ -14,6 +14,7 @@ forwarded(*, reference) -> list[Forwarded]      (who outside heard of it, and wh
 keep_in_outbox(*, to, subject, text)            (kept at /outbox/, sent nowhere)
 send_test_page(*, person, requested_by, now) -> reference   (a test page on every method)
 deliver(*, notification_id) -> str              (the delivery task)
+first_page_here() -> [id]   (the step task sends its first page itself, after its commit)
 
 Upward, by task name (this app never imports the engine): settings.NOTIFICATIONS_REPLY_TASK
 with each inbound reply's id, settings.NOTIFICATIONS_UNDELIVERABLE_TASK with (person id,
@@ -44,6 +45,7 @@ from notifications.services.rewrites import (
 from notifications.services.scheduling import (
     cancel_pending,
     enqueue_due,
+    first_page_here,
     post_in_threads,
     schedule_channel_page,
     schedule_page,
@@ -61,6 +63,7 @@ __all__ = [
     "contact_methods",
     "deliver",
     "enqueue_due",
+    "first_page_here",
     "forwarded",
     "keep_in_outbox",
     "post_in_threads",

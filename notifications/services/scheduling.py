@@ -1,5 +1,8 @@
 """Putting notifications on the queue, taking them off it, and the clock's safety net."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -17,6 +20,26 @@ from rosters.models import Person
 
 State = Notification.State
 
+# Inside `first_page_here`: the ids of pages its caller sends itself (at most one).
+_sent_by_caller: ContextVar[list[int] | None] = ContextVar("sent_by_caller", default=None)
+
+
+@contextmanager
+def first_page_here() -> Iterator[list[int]]:
+    """Inside it, the first page created due now is not queued: its id goes into the list
+    yielded, for the caller to `deliver` itself once its transaction has committed. The
+    escalation step's task does this, so a step's first page is one queue hop nearer the
+    provider (bench/RESULTS.md: 'first page'). The page is marked queued (`enqueued_at`) as
+    any other is: should the caller die before sending it, the clock queues it again like a
+    lost task (`queue.lost_before`). The step's other pages are queued, for other workers to
+    send alongside."""
+    held: list[int] = []
+    token = _sent_by_caller.set(held)
+    try:
+        yield held
+    finally:
+        _sent_by_caller.reset(token)
+
 
 def _create(*, now: datetime, **fields) -> Notification:
     notification = Notification.objects.create(created_at=now, **fields)
@@ -29,7 +52,11 @@ def _create(*, now: datetime, **fields) -> Notification:
     )
     if due:
         Notification.objects.filter(pk=notification.pk).update(enqueued_at=now)
-        enqueue_delivery(notification.pk)
+        held = _sent_by_caller.get()
+        if held == [] and notification.kind == Notification.Kind.PAGE:
+            held.append(notification.pk)
+        else:
+            enqueue_delivery(notification.pk)
     return notification
 
 

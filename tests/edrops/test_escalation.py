@@ -16,8 +16,9 @@ from rest_framework.test import APIClient
 from edrops import selectors, services
 from edrops.clock import tick
 from edrops.models import Event
-from edrops.services import replies
+from edrops.services import escalation, replies
 from edrops.tasks import run_escalation_step
+from notifications import services as notifications
 from rosters.models import EscalationStep, Role, RotationMember, Team
 from tests.edrops.conftest import MISO, NOON, example, post_dispatch_and_run_workers
 from tests.factories import PersonFactory
@@ -129,6 +130,16 @@ def test_alice_is_paged_at_once_then_bob_and_dan_and_bobs_ack_4_stops_everything
     assert kinds.count("escalated") == 2
 
 
+def alice_is_paged_by_the_clock_6_seconds_on(clock, twilio) -> None:
+    """REQUEUE_AFTER (5 s) after the lost task was queued, at the next tick; once."""
+    clock(4)
+    twilio.expect_nothing_more()
+    clock(2)
+    twilio.expect_sms(to=ALICE, containing="Reply 1 to ack")
+    clock(10)
+    twilio.expect_nothing_more()
+
+
 def test_the_worker_that_took_alices_first_step_dies_and_she_is_paged_seconds_later(
     sender, clock, twilio
 ):
@@ -136,12 +147,38 @@ def test_the_worker_that_took_alices_first_step_dies_and_she_is_paged_seconds_la
     # A worker took the step's task and was killed: django-q2 would hand it out again only
     # after Q_RETRY (45 s); the clock doesn't wait for that.
     OrmQ.objects.all().delete()
-    clock(4)
-    twilio.expect_nothing_more()
-    clock(2)
+    alice_is_paged_by_the_clock_6_seconds_on(clock, twilio)
+
+
+def test_the_step_sends_alices_first_page_itself_and_queues_the_rest(sender, clock, twilio, slack):
+    assert sender.post("/api/v1/events", MISO, format="json").status_code == 202
+    (step,) = OrmQ.objects.all()
+    step.delete()
+
+    run_escalation_step(*step.task["args"])
+
+    # Her SMS left with the step, before any worker took a delivery task.
     twilio.expect_sms(to=ALICE, containing="Reply 1 to ack")
+    queued = [row.task["func"] for row in OrmQ.objects.all()]
+    assert queued == ["notifications.tasks.deliver"]  # her Slack page (DM, team's channel)
+    run_queued_tasks()
+    slack.expect_message(to="U0ALICE", containing="curtail 12.5 MW")
+    slack.expect_message(to="C0GRIDOPS", containing="curtail 12.5 MW")
     clock(10)
     twilio.expect_nothing_more()
+
+
+def test_the_worker_dies_after_the_step_and_before_alices_sms_and_the_clock_sends_it(
+    sender, clock, twilio
+):
+    assert sender.post("/api/v1/events", MISO, format="json").status_code == 202
+    (step,) = OrmQ.objects.all()
+    step.delete()
+    with notifications.first_page_here():  # the step commits; its worker dies right after
+        escalation.run_step(
+            event_id=step.task["args"][0], step_index=0, pass_index=0, now=timezone.now()
+        )
+    alice_is_paged_by_the_clock_6_seconds_on(clock, twilio)
 
 
 def test_bob_presses_1_on_the_call_and_nobody_is_paged_again(sender, clock, twilio):
