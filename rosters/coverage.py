@@ -23,12 +23,8 @@ from datetime import datetime, time, timedelta
 from itertools import pairwise
 
 from rosters.models import Channel, Person, Rotation, Team
-from rosters.selectors import (  # _schedules: the rotations as the on-call reads build them
-    _schedules,
-    contact_gaps,
-    contact_plan,
-    escalation_policy,
-)
+from rosters.selectors import contact_gaps, contact_plan, escalation_policy
+from rosters.selectors.schedules import _schedules  # the rotations as on-call reads build them
 from rosters.validators import TargetKind, parse_target
 
 
