@@ -4,6 +4,7 @@ import argparse
 import os
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bench.common import pct
@@ -128,6 +129,10 @@ def _series(values: list[float], digits: int = 0) -> str:
     return " / ".join(f"{v:.{digits}f}" for v in values) or "n/a"
 
 
+def _rates(points: list[Point]) -> str:
+    return ", ".join(f"{p.label}: {p.pages_per_second:.1f}" for p in points) or "n/a"
+
+
 def _range(values: list[float], digits: int = 0) -> str:
     return f"{min(values):.{digits}f}-{max(values):.{digits}f}" if values else "n/a"
 
@@ -136,19 +141,28 @@ def _median(values: list[float]) -> float:
     return pct(values, 50) if values else 0.0
 
 
-def _waiting(grid: Grid, *needles: str) -> int:
-    """Samples of a backend waiting on a lock, its statement naming one of `needles`."""
-    points = [*grid.ingest, *grid.paging]
+def _waits(points: list[Point], what: Callable[[str, str], bool]) -> int:
+    """Samples of a backend waiting on a lock, `what(lock, its statement)` true."""
     return sum(
         n
         for p in points
         for (lock, waiter, _), n in p.sampled.lock_waiters.items()
-        if any(needle in f"{lock} {waiter}" for needle in needles)
+        if what(lock, waiter)
     )
 
 
-def _object_waits(points: list[Point]) -> str:
-    return _series([p.sampled.waits.get(("Lock", "object"), 0) / max(1, p.sampled.samples)
+def _naming(*tables: str) -> Callable[[str, str], bool]:
+    return lambda lock, waiter: any(table in waiter for table in tables)
+
+
+def _tally_shard(lock: str, waiter: str) -> bool:
+    """Two ingest statements, new events both, can only meet on a tally shard's row (the
+    event's unique key is the sender's id, and each of ours is new)."""
+    return lock == "transactionid" and waiter.startswith('WITH "new"')
+
+
+def _per_sample(points: list[Point], kind: str, event: str) -> str:
+    return _series([p.sampled.waits.get((kind, event), 0) / max(1, p.sampled.samples)
                     for p in points], 2)  # fmt: skip
 
 
@@ -163,13 +177,16 @@ def _db_share(grid: Grid) -> float:
 def reading(grid: Grid) -> list[str]:
     """What scales and what doesn't, with this run's figures; the mechanisms are the code's."""
     n = os.cpu_count() or 1
-    samples = sum(p.sampled.samples for p in [*grid.ingest, *grid.paging])
+    points = [*grid.ingest, *grid.paging]
+    samples = sum(p.sampled.samples for p in points)
     many = [p for p in grid.ingest if not p.one_source]
     one = [p for p in grid.ingest if p.one_source]
-    per_event = [cpu_ms(p.sampled, ("web", "db"), len(p.load.latencies)) for p in many + one]
+    processes = _series([p.processes for p in many])
+    per_event = [cpu_ms(p.sampled, ("web", "db"), len(p.load.latencies)) for p in grid.ingest]
     ms_event = _median(per_event)
     single = [p.sampled.cores_used("web") for p in grid.ingest if p.processes == 1]
-    several = [p.sampled.machine() * 100 for p in grid.ingest if p.processes > 1]
+    several = [p.sampled.cores_used("web") for p in grid.ingest if p.processes > 1]
+    busy = [p.sampled.machine() * 100 for p in grid.ingest if p.processes > 1]
     best_ingest = max((p.load.rate for p in grid.ingest), default=0.0)
     per_page = [cpu_ms(p.sampled, ("worker",), p.pages) for p in grid.paging]
     ms_page = _median(per_page)
@@ -177,75 +194,77 @@ def reading(grid: Grid) -> list[str]:
     return [
         "### What scales, what doesn't, and why",
         "",
-        "**Ingest scales with cores, not with processes.** With "
-        f"{_series([p.processes for p in many])} web processes: "
+        f"**Ingest is bound by CPU, not by a lock.** With {processes} web processes: "
         f"{_series([p.load.rate for p in many])} events/s from many sources, "
-        f"{_series([p.load.rate for p in one])} from one. A new dispatch costs "
-        f"{ms_event:.1f} ms of CPU (web and PostgreSQL; "
-        f"{_range(per_event, 1)} across the "
-        f"points), so {n} cores hold about {n * 1000 / max(ms_event, 1e-9):.0f} a second with "
-        f"nothing else running. One process used at most {max(single, default=0):.2f} of a core: "
-        "its four threads share one interpreter lock. With more processes the machine was "
-        f"{_range(several)} % busy: a process beyond "
-        "the cores has no core to run on and only lengthens the queue (see p99).",
+        f"{_series([p.load.rate for p in one])} from one. A new dispatch costs {ms_event:.1f} ms "
+        f"of CPU, web and PostgreSQL ({_range(per_event, 1)} across the points), whatever the "
+        f"number of processes: {n} cores hold about {n * 1000 / max(ms_event, 1e-9):.0f} a "
+        f"second with nothing else running. One process used at most {max(single, default=0):.2f}"
+        " of a core (its four threads share one interpreter lock); more processes used "
+        f"{_range(several, 2)} cores, all the machine had left ({_range(busy)} % of it busy, "
+        "everyone's). A process beyond the cores has no core to run on and only lengthens the "
+        "queue (see p99).",
         "",
-        "**Hot rows: none left on the ingest path.** One source (one rate-limiter row, one "
+        "**Hot rows: none that limits.** One source (one rate-limiter row, one "
         "`last_heartbeat_at`) against many: lock waits on the source's rows in "
-        f"{_waiting(grid, 'edrops_ratelimitstate', 'edrops_source')} of {samples} samples. The "
-        "limiter's `UPDATE` commits by itself on an UNLOGGED table (its row lock lasts "
-        "microseconds, with no WAL flush), and an event moves `last_heartbeat_at` at most once a "
-        "second per process (`LIFE_RESOLUTION`). The tallies of /metrics: "
-        f"{_waiting(grid, 'edrops_tally')} samples; ingest adds to one of 8 shards in its own "
-        "autocommitted statement. The queue table's compare-and-set (`django_q_ormq.lock`, "
-        f"clusters taking tasks): {_waiting(grid, 'django_q_ormq')} samples.",
+        f"{_waits(points, _naming('edrops_ratelimitstate', 'edrops_source'))} of {samples} "
+        "samples. The limiter's `UPDATE` commits by itself on an UNLOGGED table (a row lock held "
+        "for microseconds, no WAL flush), and an event moves `last_heartbeat_at` at most once a "
+        "second per process (`LIFE_RESOLUTION`). The tallies of /metrics: ingest adds to one "
+        "of 8 shards of its source's `received` counter within its own statement, holding that "
+        "row until the commit's flush; with one source every request counts into the same 8 "
+        f"rows, and two met on one in {_waits(grid.ingest, _tally_shard)} samples "
+        f"(`Lock:transactionid` between two inserts: {_per_sample(one, 'Lock', 'transactionid')}"
+        f" backends on average at {processes} processes, one source). The queue table's "
+        "compare-and-set (`django_q_ormq.lock`, clusters taking tasks): "
+        f"{_waits(points, _naming('django_q_ormq'))} samples.",
         "",
         "**The one lock every ingest takes: NOTIFY's.** Each transaction that queues a task "
-        "wakes the workers (`notifications/wakeups.py`), and PostgreSQL serialises the commits "
-        "of notifying transactions on one lock for the whole server, held through the commit's "
-        "WAL flush (`Lock:object` above; on average "
-        f"{_object_waits(many)} backends waited for it at {_series([p.processes for p in many])}"
-        f" processes). This PostgreSQL made {notifying:.0f} such commits a second "
-        f"({plain:.0f} without NOTIFY), {notifying / max(best_ingest, 1e-9):.0f} times the best "
-        "ingest rate here: it caps ingest only for a web tier that many times larger, or on a "
-        "disk whose flush takes milliseconds (about 1 / flush time commits a second). Kept: a "
-        'worker woken at once is what makes the first page p50 0.06 s ("Escalation").',
+        "wakes the workers (`notifications/wakeups.py`), and PostgreSQL commits notifying "
+        "transactions one at a time, on one lock for the whole server held through the commit's "
+        f"WAL flush (`Lock:object`: {_per_sample(many, 'Lock', 'object')} backends waited for it "
+        f"on average at {processes} processes, many sources; "
+        f"{_per_sample(one, 'Lock', 'object')}, one). This PostgreSQL made {notifying:.0f} such "
+        f"commits a second ({plain:.0f} without NOTIFY), "
+        f"{notifying / max(best_ingest, 1e-9):.0f} times the best ingest rate here: a ceiling "
+        "for a web tier that many times larger, or on a disk whose flush takes milliseconds "
+        "(about 1 / flush time a second), not here. Kept: a worker woken at once is what makes "
+        'the first page p50 0.06 s ("Escalation").',
         "",
-        f"**Paging is CPU-bound here, and scales with cores.** With 1 x W: "
-        f"{_series([p.pages_per_second for p in grid.paging if p.processes == 1], 1)} pages/s; "
-        "P x 1: "
-        f"{_series([p.pages_per_second for p in grid.paging if p.each == 1], 1)}. A page (its "
-        f"step and its delivery, two tasks) costs {ms_page:.0f} ms of worker CPU with the fake "
-        f"Twilio answering at once, so {n} cores page at most "
-        f"{n * 1000 / max(ms_page, 1e-9):.0f} a second with nothing else running. Workers in "
-        "one cluster and clusters of one worker do the same work; a cluster more costs a "
-        "process's memory and its own pusher, monitor and polling. A real provider takes "
-        "100-500 ms a call, which a worker spends waiting, not computing: W workers then page "
-        "about W / (call time) a second until the cores are busy.",
+        f"**Paging is bound by CPU too.** Pages/s with {_rates(grid.paging)}. A page "
+        f"(its step and its delivery, two tasks) costs {ms_page:.0f} ms of worker CPU "
+        f"({_range(per_page)}) with the fake Twilio answering at once, so {n} cores page at most "
+        f"{n * 1000 / max(ms_page, 1e-9):.0f} a second with nothing else running, however many "
+        "workers. Workers in one cluster and clusters of one worker do the same work; each "
+        "cluster more costs a process and its own pusher, monitor and polling (the CPU per page "
+        "rises with them). A real provider takes 100-500 ms a call, which a worker spends "
+        "waiting, not computing: then W workers page about W / (call time) a second until the "
+        "cores are busy.",
         "",
         "**Found and fixed on the way** (the first runs, 2026-12-02, same machine): steps "
         "running at once all picked the same smallest ack code, and the unique index made each "
         "wait for the step before it to commit (`Lock:transactionid` on the update of "
         "`edrops_event.ack_code`, 0.5 backends on average at 1 x 4 and 4 x 1: paging fell from "
-        "15 pages/s at 1 x 1 to 9 at 1 x 4); now a step passes over a code another step is giving "
-        "(`pg_try_advisory_xact_lock`, `services/page_text.py`). And a step counted its lateness "
-        "into the shared tally rows first and held that row until it committed; now it counts "
-        f"last. Ack-code waits in this run: {_waiting(grid, 'ack_code')} samples.",
+        "15 pages/s at 1 x 1 to 9 at 1 x 4); now a step passes over a code another step is "
+        "giving (`pg_try_advisory_xact_lock`, `services/page_text.py`). And a step counted its "
+        "lateness into the shared tally rows first and held that row until it committed; now it "
+        f"counts last. Ack-code waits in this run: {_waits(points, _naming('ack_code'))} samples.",
         "",
-        "**Found, not fixed here:** *SMS per dispatch* above 1.00 is one escalation's last step "
-        "run twice under a backlog: the clock re-queues a step whose task a cluster has taken "
+        "**Found, not fixed here:** *SMS per dispatch* above 1.00 (1.01-1.02 in some of the "
+        "first runs) is an escalation's last step run twice under a backlog: the clock "
+        "re-queues a step whose task a cluster has taken "
         "but not finished (`notifications.queue.lost_before` counts from when the task was "
-        "queued, not taken), and a step of an escalation that has run its last one passes "
+        "queued, not taken), and the step of an escalation that has run its last one passes "
         '`run_step`\'s "already ran" check (exhausting does not move `step_index`). And the '
         "hourly coverage check reads every team (8 queries a team: 5 s for 301 teams "
         "in-process here); under this load it ran past `Q_TIMEOUT` (30 s) and was killed, so "
         "this bench waits for it before posting.",
         "",
         "**So, per core:** gunicorn one to one and a half processes of 4 threads (the "
-        "Dockerfile's 3 x 4 on 2 cores), never more processes than that: one process is held to "
-        "one core, and more than the cores only queue. Workers: `Q_WORKERS` at 2-4 per core "
-        "when providers take 100-500 ms (they wait, not compute), about 1 per core if they "
-        "answer at once; one `qcluster` per machine, a second only for another machine or for "
-        "failover, not for throughput. Past that, add cores or machines: PostgreSQL used "
-        f"{100 * _db_share(grid):.0f} % of the CPU edrops used, and the NOTIFY ceiling is far "
-        "above.",
+        "Dockerfile's 3 x 4 on 2 cores), not more: one process is held to one core, and "
+        "processes beyond the cores only queue. `Q_WORKERS` 2-4 per core when providers take "
+        "100-500 ms (the workers wait, not compute), about 1 per core when they answer at once; "
+        "one `qcluster` per machine, a second only for failover or another machine. Past that, "
+        f"add cores or machines: PostgreSQL used {100 * _db_share(grid):.0f} % of the CPU edrops "
+        "used, and the NOTIFY ceiling is far above.",
     ]
