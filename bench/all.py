@@ -3,7 +3,7 @@
     make bench        # or: .venv/bin/python -m bench.all [--only faults,escalation]
 
 Each benchmark rewrites its own section of bench/RESULTS.md; bench/plot.py draws
-bench/latency.png from what the timing ones measured. Takes about ten minutes on 2 cores;
+bench/latency.png from what the timing ones measured. Takes about fifteen minutes on 2 cores;
 run it on a quiet machine (the figures are wall-clock times).
 """
 
@@ -29,6 +29,7 @@ BENCHMARKS = [
     ("heartbeats", [PYTHON, "-m", "bench.heartbeats"], False),
     ("dashboard", [PYTHON, "-m", "bench.dashboard"], True),
     ("faults", [PYTHON, "-m", "bench.faults"], False),
+    ("scaling", [PYTHON, "-m", "bench.scaling"], False),
 ]
 # Production settings: DEBUG off. The in-process ones talk to Django's test client, whose
 # requests name the host `testserver`.

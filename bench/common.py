@@ -1,12 +1,15 @@
 """Small helpers the benchmarks share."""
 
+import http.client
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -82,3 +85,70 @@ def stop_edrops(procs: list[subprocess.Popen]) -> None:
             proc.wait(15)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+@dataclass
+class Load:
+    """What `post_many` measured: each accepted request's latency (s), the rest as errors."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def merged(self, other: "Load") -> "Load":
+        return Load(
+            self.latencies + other.latencies,
+            self.errors + other.errors,
+            self.seconds + other.seconds,
+        )
+
+
+def post_many(
+    *, port: int, requests: Iterator[tuple[str, dict, str]], clients: int, seconds: float = 0
+) -> Load:
+    """`clients` keep-alive clients on loopback POST JSON `(path, headers, body)` taken from
+    `requests` (one iterator, shared) for `seconds`, or until it runs out (0). A 2xx counts;
+    any other answer, or a broken connection, is an error."""
+    load, lock = Load(), threading.Lock()
+    stop = time.monotonic() + seconds if seconds else float("inf")
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine, errors = [], 0
+        while time.monotonic() < stop:
+            with lock:
+                item = next(requests, None)
+            if item is None:
+                break
+            path, headers, body = item
+            t0 = time.perf_counter()
+            try:
+                conn.request("POST", path, body, {"Content-Type": "application/json", **headers})
+                response = conn.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException):
+                errors += 1
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                continue
+            if 200 <= response.status < 300:
+                mine.append(time.perf_counter() - t0)
+            else:
+                errors += 1
+        conn.close()
+        with lock:
+            load.latencies += mine
+            load.errors += errors
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    load.seconds = time.monotonic() - started
+    return load

@@ -21,15 +21,13 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
 
-from bench.common import write_section
+from bench.common import Load, pct, post_many, write_section
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = json.loads((REPO / "edrops" / "api" / "examples" / "miso-lmr-dispatch.json").read_text())
@@ -38,63 +36,21 @@ PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 BEGIN, END = "<!-- bench/ingest: begin -->", "<!-- bench/ingest: end -->"
 
 
-@dataclass
-class Phase:
-    name: str
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
-    seconds: float = 0.0
+def drive(port: int, path: str, headers: dict, seconds: float, concurrency: int) -> Load:
+    def requests():
+        for n in itertools.count():
+            body = json.dumps({**EXAMPLE, "external_id": f"BENCH-{n}-{uuid.uuid4()}"})
+            yield path, headers, body
 
-    @property
-    def rate(self) -> float:
-        return len(self.latencies) / self.seconds
-
-    def pct(self, p: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+    return post_many(port=port, requests=requests(), clients=concurrency, seconds=seconds)
 
 
-def drive(port: int, path: str, headers: dict, seconds: float, concurrency: int) -> Phase:
-    phase = Phase(path)
-    counter = itertools.count()
-    stop = time.monotonic() + seconds
-    lock = threading.Lock()
-
-    def client():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine, errors = [], 0
-        while time.monotonic() < stop:
-            body = json.dumps({**EXAMPLE, "external_id": f"BENCH-{next(counter)}-{uuid.uuid4()}"})
-            t0 = time.perf_counter()
-            conn.request("POST", path, body, {"Content-Type": "application/json", **headers})
-            response = conn.getresponse()
-            response.read()
-            elapsed = time.perf_counter() - t0
-            if response.status in (200, 201, 202):
-                mine.append(elapsed)
-            else:
-                errors += 1
-        conn.close()
-        with lock:
-            phase.latencies.extend(mine)
-            phase.errors += errors
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=client) for _ in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    phase.seconds = time.monotonic() - started
-    return phase
-
-
-def merge(name: str, phases: list[Phase]) -> Phase:
-    merged = Phase(name, seconds=sum(p.seconds for p in phases))
-    for p in phases:
-        merged.latencies += p.latencies
-        merged.errors += p.errors
-    return merged
+def merge(loads: list[Load]) -> Load:
+    return Load(
+        latencies=[t for load in loads for t in load.latencies],
+        errors=sum(load.errors for load in loads),
+        seconds=sum(load.seconds for load in loads),
+    )
 
 
 def main() -> None:
@@ -157,7 +113,7 @@ def main() -> None:
             ours.append(
                 drive(args.port, "/api/v1/events", ours_headers, args.seconds, args.concurrency)
             )
-        base, mine = merge("baseline", baseline), merge("events", ours)
+        base, mine = merge(baseline), merge(ours)
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -171,7 +127,8 @@ def main() -> None:
         "| endpoint | events/s | p50 ms | p99 ms | errors |",
         "|---|---:|---:|---:|---:|",
         *(
-            f"| {label} | {p.rate:.0f} | {p.pct(50):.1f} | {p.pct(99):.1f} | {p.errors} |"
+            f"| {label} | {p.rate:.0f} | {pct(p.latencies, 50) * 1000:.1f} "
+            f"| {pct(p.latencies, 99) * 1000:.1f} | {p.errors} |"
             for label, p in (("`POST /api/v1/events`", mine), ("baseline DRF insert", base))
         ),
     ]

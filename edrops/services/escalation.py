@@ -149,8 +149,16 @@ def run_step(*, event_id: str, step_index: int, pass_index: int, now: datetime) 
         # stays a few inserts, and a policy fixed while the event waited for a worker applies.
         event.policy = policy_for(event)
     # Late by how long the task waited for a worker (the first step: since the event arrived).
-    due = event.next_step_at or event.created_at
-    tallies.observe(metrics.STEP_LATENESS, seconds=(now - due).total_seconds())
+    late = now - (event.next_step_at or event.created_at)
+    outcome = _escalate(event, now)
+    # Counted last: every worker adds to the same few rows of this histogram, and a row added
+    # to stays locked until the step commits (bench/RESULTS.md, "Scaling").
+    tallies.observe(metrics.STEP_LATENESS, seconds=late.total_seconds())
+    return outcome
+
+
+def _escalate(event: Event, now: datetime) -> StepOutcome:
+    """Page the event's current step, and the ones after it while a step reaches nobody."""
     if event.policy.get("outbox"):  # a test dispatch of a team without a test policy
         assign_ack_code(event=event, now=now)
         why = post_test_dispatch(
