@@ -57,7 +57,6 @@ STEP_TASK = "edrops.tasks.run_escalation_step"
 REPEAT_FLOOR = timedelta(minutes=1)
 
 
-
 def arm_first_step(*, event: Event, now: datetime) -> None:
     """Before an event is saved (new, or reopened): arm step 1. The caller saves the event,
     then calls `queue_step` in the same transaction. The policy snapshot is taken when that
@@ -144,6 +143,10 @@ def run_step(*, event_id: str, step_index: int, pass_index: int, now: datetime) 
         return StepOutcome(False, f"not paging: the event is {event.status}")
     if (event.step_index, event.pass_index) != (step_index, pass_index):
         return StepOutcome(False, "this step already ran")
+    if event.exhausted_at is not None:
+        # The last step leaves (step, pass) where it was: a second run of its task (the clock
+        # re-queues one a busy cluster took and had not started) must find it done too.
+        return StepOutcome(False, "this step already ran; escalation has ended")
     if not event.policy:
         # The snapshot is taken when paging begins, under this lock, not on arrival: ingest
         # stays a few inserts, and a policy fixed while the event waited for a worker applies.

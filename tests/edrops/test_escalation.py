@@ -263,6 +263,21 @@ def test_a_step_task_delivered_twice_pages_once(sender, clock, twilio):
     twilio.expect_nothing_more()
 
 
+def test_the_last_steps_task_delivered_twice_pages_the_team_once(sender, clock, twilio):
+    event = post_dispatch_and_run_workers(sender)
+    clock(120)
+    clock(180)  # step 3 of 3, the whole team: the escalation ends there
+    event.refresh_from_db()
+    assert event.exhausted_at is not None
+    twilio.sms.clear(), twilio.calls.clear()  # what the team got the first time
+
+    again = run_escalation_step(str(event.pk), event.step_index, event.pass_index)
+
+    assert again == "this step already ran; escalation has ended"
+    run_queued_tasks()
+    twilio.expect_nothing_more()
+
+
 def test_a_policy_fixed_while_the_dispatch_waited_for_a_worker_is_the_one_that_pages(
     sender, clock, twilio
 ):
