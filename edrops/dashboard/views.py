@@ -23,6 +23,7 @@ from edrops import permissions, services
 from edrops import selectors as event_selectors
 from edrops.csv_export import cell, csv_response
 from edrops.dashboard import freshness, selectors
+from edrops.dashboard import rows as board_rows
 from edrops.dashboard.selectors import controls_context
 from edrops.models import Event
 from edrops.selectors.coverage import open_gaps
@@ -70,27 +71,16 @@ def _board_context(request, *, now=None) -> dict:
     board = selectors.board(actor=actor)
     theirs = permissions.actionable_ids(actor=actor, events=board.open)
     maintenance = active_and_upcoming(now=now)
-    rows = [
-        {
-            "event": event,
-            "stage": selectors.escalation_stage(event),
-            "age": selectors.since(event.created_at, now),
-            "missed": event.status == Event.Status.TRIGGERED and event.respond_by <= now,
-            "left": selectors.since(now, event.respond_by)
-            if event.respond_by > now
-            else selectors.since(event.respond_by, now),
-            "can_act": event.pk in theirs,
-        }
-        for event in board.open
-    ]
+    zone = _zone(request, person=actor.person)
+    rows = board_rows.open_rows(events=board.open, now=now, zone=zone, actionable=theirs)
     health = system_health(now=now)
     gaps = open_gaps(now=now)
     return {
         "now": now,
-        "zone": _zone(request, person=actor.person),
+        "zone": zone,
         "rows": rows,
         "open_total": board.open_total,
-        "closed": board.closed,
+        "closed": board_rows.closed_rows(events=board.closed, zone=zone),
         "health": health,
         "maintenance": maintenance[: selectors.MAINTENANCE_SHOWN],
         "maintained_sources": covered_sources(windows=maintenance),
