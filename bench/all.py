@@ -16,7 +16,7 @@ import uuid
 
 import psycopg
 
-from bench.common import RESULTS
+from bench.common import PRODUCTION, RESULTS
 
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 REPO = RESULTS.parent.parent
@@ -30,13 +30,6 @@ BENCHMARKS = [
     ("dashboard", [PYTHON, "-m", "bench.dashboard"], True),
     ("faults", [PYTHON, "-m", "bench.faults"], False),
 ]
-# Production settings: DEBUG off. The in-process ones talk to Django's test client, whose
-# requests name the host `testserver`.
-PRODUCTION = {
-    "DEBUG": "0",
-    "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
-    "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-insecure-key"),
-}
 
 
 def main() -> None:
