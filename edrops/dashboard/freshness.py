@@ -49,6 +49,7 @@ from django.utils.http import parse_etags
 
 from edrops import permissions
 from edrops.dashboard.board_version import board_version
+from edrops.dashboard.selectors import TZ_COOKIE
 from edrops.models import CoverageGap, Event
 from edrops.selectors.maintenance import WindowState
 from edrops.selectors.processes import SystemHealth
@@ -76,7 +77,7 @@ def _code() -> str:
     return digest.hexdigest()
 
 
-def digest(*, request: HttpRequest, actor: Callable[[], permissions.Actor], now) -> str:
+def digest(*, request: HttpRequest, actor: Callable[[], permissions.Actor], now: datetime) -> str:
     """What the board of this request is drawn from, less the clock (one query). Read it
     before drawing the board: a write in between then costs one more redraw, never a board
     stuck on what it showed before the write."""
@@ -86,8 +87,8 @@ def digest(*, request: HttpRequest, actor: Callable[[], permissions.Actor], now)
         settings.LIVENESS_TIMEOUT,
         settings.EDROPS_READ_ALL_TEAMS,
         (user.pk, user.is_active, user.is_staff, user.is_superuser),
-        request.COOKIES.get("tz", ""),
-        request.COOKIES.get(settings.CSRF_COOKIE_NAME, ""),
+        request.COOKIES.get(TZ_COOKIE, ""),
+        request.META.get("CSRF_COOKIE", ""),  # the CSRF secret, as CsrfViewMiddleware read it
         request.META.get("QUERY_STRING", ""),
         board_version(user=user, actor=actor, now=now),
     )
