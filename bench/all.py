@@ -16,7 +16,7 @@ import uuid
 
 import psycopg
 
-from bench.common import RESULTS
+from bench.common import PRODUCTION, RESULTS
 
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 REPO = RESULTS.parent.parent
@@ -31,13 +31,6 @@ BENCHMARKS = [
     ("faults", [PYTHON, "-m", "bench.faults"], False),
     ("scaling", [PYTHON, "-m", "bench.scaling"], False),
 ]
-# Production settings: DEBUG off. The in-process ones talk to Django's test client, whose
-# requests name the host `testserver`.
-PRODUCTION = {
-    "DEBUG": "0",
-    "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
-    "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-insecure-key"),
-}
 
 
 def main() -> None:

@@ -18,14 +18,14 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bench.common import write_section
+from bench.common import production_settings, write_section
 
 REPO = Path(__file__).resolve().parents[1]
 BEGIN, END = "<!-- rosters:oncall begin -->", "<!-- rosters:oncall end -->"
 TEAMS, RUNS = 500, 7
 
 sys.path.insert(0, str(REPO))
-os.environ.setdefault("DEBUG", "1")
+production_settings()  # DEBUG off, as deployed; DEBUG=1 in the environment turns it on
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edrops.settings")
 os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or (
     f"sqlite:///{tempfile.mkdtemp(prefix='edrops-bench-')}/oncall.sqlite3"

@@ -22,7 +22,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from edrops import permissions, services
 from edrops import selectors as event_selectors
 from edrops.csv_export import cell, csv_response
-from edrops.dashboard import selectors
+from edrops.dashboard import freshness, selectors
+from edrops.dashboard import rows as board_rows
 from edrops.dashboard.selectors import controls_context
 from edrops.models import Event
 from edrops.selectors.coverage import open_gaps
@@ -64,43 +65,50 @@ def _actor(request) -> permissions.Actor:
     return request.actor
 
 
-def _board_context(request) -> dict:
-    now = timezone.now()
+def _board_context(request, *, now=None) -> dict:
+    now = now or timezone.now()
     actor = _actor(request)
     board = selectors.board(actor=actor)
     theirs = permissions.actionable_ids(actor=actor, events=board.open)
     maintenance = active_and_upcoming(now=now)
-    rows = [
-        {
-            "event": event,
-            "stage": selectors.escalation_stage(event),
-            "age": selectors.since(event.created_at, now),
-            "missed": event.status == Event.Status.TRIGGERED and event.respond_by <= now,
-            "left": selectors.since(now, event.respond_by)
-            if event.respond_by > now
-            else selectors.since(event.respond_by, now),
-            "can_act": event.pk in theirs,
-        }
-        for event in board.open
-    ]
+    zone = _zone(request, person=actor.person)
+    rows = board_rows.open_rows(events=board.open, now=now, zone=zone, actionable=theirs)
+    health = system_health(now=now)
+    gaps = open_gaps(now=now)
     return {
         "now": now,
-        "zone": _zone(request, person=actor.person),
+        "zone": zone,
         "rows": rows,
         "open_total": board.open_total,
-        "closed": board.closed,
-        "health": system_health(now=now),
+        "closed": board_rows.closed_rows(events=board.closed, zone=zone),
+        "health": health,
         "maintenance": maintenance[: selectors.MAINTENANCE_SHOWN],
         "maintained_sources": covered_sources(windows=maintenance),
-        "gaps": open_gaps(now=now),
+        "gaps": gaps,
+        "changes_at": freshness.changes_at(
+            now=now, events=board.open, health=health, windows=maintenance, gaps=gaps
+        ),
     }
 
 
 @login_required
 @require_GET
 def dashboard(request):
-    template = "dashboard/_board.html" if request.htmx else "dashboard/index.html"
-    return render(request, template, _board_context(request))
+    """The page, or (htmx's poll) the board: 204 when the browser's board is still the one it
+    would get (edrops/dashboard/freshness.py)."""
+    if not request.htmx:
+        response = render(request, "dashboard/index.html", _board_context(request))
+        freshness.vary_on_htmx(response)
+        return response
+    now = timezone.now()
+    digest = freshness.digest(request=request, actor=lambda: _actor(request), now=now)
+    if freshness.unchanged(request, digest=digest, now=now):
+        return freshness.nothing_new()
+    context = _board_context(request, now=now)
+    response = render(request, "dashboard/_board.html", context)
+    response["ETag"] = freshness.etag(digest=digest, until=context["changes_at"])
+    freshness.keep_out_of_caches(response)
+    return response
 
 
 def _event_or_404(request, event_id) -> Event:

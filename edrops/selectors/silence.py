@@ -71,6 +71,7 @@ class SourceHealth:
     next_due: datetime | None  # declared silent at this moment without a heartbeat
     state: HeartbeatState
     alarm_id: str | None  # the open outage's event
+    late_at: datetime | None = None  # late (in its grace period) from this moment
 
 
 def source_health(*, now: datetime) -> list[SourceHealth]:
@@ -85,6 +86,9 @@ def source_health(*, now: datetime) -> list[SourceHealth]:
             next_due=source.heartbeat_due_at,
             state=HeartbeatState(source.heartbeat_state),
             alarm_id=str(source.heartbeat_alarm_id) if source.heartbeat_alarm_id else None,
+            late_at=source.heartbeat_due_at - source.heartbeat_grace
+            if source.heartbeat_due_at
+            else None,
         )
         for source in sources.order_by("name")
     ]

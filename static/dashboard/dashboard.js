@@ -32,4 +32,21 @@
   setInterval(tick, 1000);
   // After htmx morphs in a new board, tick at once so the server's coarser text never shows.
   document.addEventListener("htmx:afterSettle", tick);
+
+  // The board's poll says which board it shows (the ETag of the last one drawn), and the
+  // server answers 204, nothing to swap, while that is still the board it would draw
+  // (edrops/dashboard/freshness.py). A board drawn by a button's answer has no ETag: the next
+  // poll draws it again.
+  var shown = null;
+  function isBoard(el) { return el && el.id === "board"; }
+  document.addEventListener("htmx:configRequest", function (evt) {
+    if (shown && isBoard(evt.detail.elt) && evt.detail.verb === "get") {
+      evt.detail.headers["If-None-Match"] = shown;
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var xhr = evt.detail.xhr;
+    if (!isBoard(evt.detail.target) || !xhr || xhr.status === 204) return;
+    shown = xhr.getResponseHeader("ETag");
+  });
 })();
