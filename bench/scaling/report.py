@@ -229,7 +229,7 @@ def reading(grid: Grid) -> list[str]:
         f"{notifying / max(best_ingest, 1e-9):.0f} times the best ingest rate here: a ceiling "
         "for a web tier that many times larger, or on a disk whose flush takes milliseconds "
         "(about 1 / flush time a second), not here. Kept: a worker woken at once is what makes "
-        'the first page p50 0.06 s ("Escalation").',
+        'the first page p50 under 0.1 s ("Escalation").',
         "",
         f"**Paging is bound by CPU too.** Pages/s with {_rates(grid.paging)}. A page "
         f"(its step and its delivery, two tasks) costs {ms_page:.0f} ms of worker CPU "
@@ -250,12 +250,12 @@ def reading(grid: Grid) -> list[str]:
         "lateness into the shared tally rows first and held that row until it committed; now it "
         f"counts last. Ack-code waits in this run: {_waits(points, _naming('ack_code'))} samples.",
         "",
-        "**Found, not fixed here:** *SMS per dispatch* above 1.00 (1.01-1.02 in some of the "
-        "first runs) is an escalation's last step run twice under a backlog: the clock "
-        "re-queues a step whose task a cluster has taken "
-        "but not finished (`notifications.queue.lost_before` counts from when the task was "
-        "queued, not taken), and the step of an escalation that has run its last one passes "
-        '`run_step`\'s "already ran" check (exhausting does not move `step_index`). And the '
+        "*SMS per dispatch* was 1.01-1.02 in some of the first runs: an escalation's last "
+        "step run twice under a backlog (the clock re-queues a step whose task a cluster has "
+        "taken but not started, since `notifications.queue.lost_before` counts from when the "
+        "task was queued, and exhausting an escalation does not move `step_index`). Fixed "
+        "since: a step of an escalation that has ended does not run again (`run_step`). "
+        "**Found, not fixed here:** the "
         "hourly coverage check reads every team (8 queries a team: 5 s for 301 teams "
         "in-process here); under this load it ran past `Q_TIMEOUT` (30 s) and was killed, so "
         "this bench waits for it before posting.",
