@@ -142,7 +142,7 @@ Q_BROKER = env("Q_BROKER", default="orm")
 #   Q_TIMEOUT            a task still running is killed                              30 s
 #   Q_RETRY              a task a dead worker had taken is handed out again          45 s
 #                        at the latest; a cluster renews the lease on the tasks it holds
-#                        (TASK_LEASE, 10 s), so when a whole cluster dies its tasks
+#                        (TASK_LEASE, 5 s), so when a whole cluster dies its tasks
 #                        come back within TASK_LEASE (notifications.queue.OrmBroker)
 # Q_RETRY is the last net, not the first: an escalation step or a page whose task was taken
 # and never finished is queued again by the clock once REQUEUE_AFTER has passed since every
@@ -150,7 +150,7 @@ Q_BROKER = env("Q_BROKER", default="orm")
 PROVIDER_TIMEOUT = env.float("PROVIDER_TIMEOUT", default=10.0)
 STUCK_SENDING_AFTER = timedelta(seconds=env.float("STUCK_SENDING_AFTER", default=15.0))
 REQUEUE_AFTER = timedelta(seconds=env.float("REQUEUE_AFTER", default=5.0))
-TASK_LEASE = timedelta(seconds=env.float("TASK_LEASE", default=10.0))
+TASK_LEASE = timedelta(seconds=env.float("TASK_LEASE", default=5.0))
 # While the database can't be reached the API answers 503 with this Retry-After, and a
 # connection attempt gives up after DB_CONNECT_TIMEOUT (PostgreSQL) instead of hanging.
 DB_UNAVAILABLE_RETRY_AFTER = 5
@@ -159,6 +159,10 @@ EMAIL_TIMEOUT = PROVIDER_TIMEOUT
 Q_CLUSTER = {
     "name": "edrops",
     "workers": env.int("Q_WORKERS", default=4),
+    # Tasks a cluster takes ahead of its workers (upstream: workers squared, 16). What a
+    # cluster holds waits out its lease should it die, and queues behind what it took before
+    # a page came in the fast lane: one each is enough to keep the workers busy.
+    "queue_limit": env.int("Q_WORKERS", default=4),
     "timeout": env.int("Q_TIMEOUT", default=30),
     "retry": env.int("Q_RETRY", default=45),
     "max_attempts": 5,

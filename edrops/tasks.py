@@ -24,7 +24,9 @@ def run_escalation_step(event_id: str, step_index: int = 0, pass_index: int = 0)
     A step is one transaction that checks it is still due: safe to run again from the start
     when the database went away under it. Once it has committed, this task sends the step's
     first page itself instead of queuing it for the next free worker (one hop less, and one
-    task less a step); the step's other pages are queued."""
+    task less a step); the step's other pages are queued. Should the first be held back (its
+    person's limit is full), it goes on to the next, so a storm's channel post or the next
+    person's page does not wait in the queue behind the storm."""
 
     def step() -> tuple[escalation.StepOutcome, list[int]]:
         with notifications.first_page_here() as first_page:
@@ -37,7 +39,8 @@ def run_escalation_step(event_id: str, step_index: int = 0, pass_index: int = 0)
         step, what=f"escalation step {step_index + 1} of {event_id}"
     )
     for notification_id in first_page:
-        deliver(notification_id)
+        if deliver(notification_id) in notifications.REACHED_PROVIDER:
+            break  # the rest are queued: other workers send them alongside
     # django-q2's own line for each task is DEBUG (edrops/logs.py); this one says what it did.
     log.log(
         logging.INFO if outcome.ran else logging.DEBUG,

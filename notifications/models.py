@@ -131,6 +131,12 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(
         null=True, blank=True, help_text="when it went to the provider; what limits count"
     )
+    sending_task = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="the queue task sending it, while `sending`: once that task's lease has run"
+        " out, its worker is gone and the page is sent again",
+    )
     delivered_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(
         null=True,

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections, transaction
-from django.db.models import Case, Count, Min, QuerySet, When
+from django.db.models import Case, Count, Exists, Min, OuterRef, QuerySet, When
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.brokers.orm import ORM
@@ -44,12 +44,44 @@ CLAIM_BATCH = 500
 
 # What a dropped connection, a restarting server or a failover raise.
 CONNECTION_LOST = (OperationalError, InterfaceError)
-# Tries at 0, 0.5, 1.5, 3.5 and 7.5 s: a restart of a few seconds is ridden out, well inside
-# Q_TIMEOUT; a longer outage fails the task, and the clock queues the work again afterwards.
-RETRY_WAITS = (0.5, 1.0, 2.0, 4.0)
+# Tries at 0, 0.5, 1, 2, 3 ... 8 s: a restart of a few seconds is ridden out, well inside
+# Q_TIMEOUT, and the work goes on within a second of the database's return (a doubling wait
+# left workers asleep for 3.5 s after a 4 s cut, behind the backlog it made); a longer outage
+# fails the task, and the clock queues the work again afterwards.
+RETRY_WAITS = (0.5, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
 
 # How often a cluster renews the leases of the tasks it holds (a tenth of TASK_LEASE or so).
 LEASE_RENEWAL_SECONDS = 1.0
+
+
+# The task this worker process is running (its row in the queue), or None (not in a worker,
+# or between tasks): a page being sent names it, so the clock can tell a send whose worker is
+# gone (the task's lease ran out) from a slow one (`abandoned`).
+_running: int | None = None
+
+
+def running_task() -> int | None:
+    return _running
+
+
+def task_started(*, task: dict, **_) -> None:
+    """django-q2's pre_execute, in the worker process, before the task's function runs."""
+    global _running
+    _running = task.get("ack_id")
+
+
+def task_finished(**_) -> None:
+    """django-q2's post_execute_in_worker."""
+    global _running
+    _running = None
+
+
+def abandoned(*, now: datetime) -> Exists:
+    """For a row with a `sending_task`: that task is no longer held by a live cluster. Its row
+    is gone (the task ended without recording the send: it failed) or its lease has run out
+    (its cluster died). A task being run has a lease in the future, renewed every second."""
+    held = OrmQ.objects.using(Conf.ORM).filter(pk=OuterRef("sending_task"), lock__gt=now)
+    return ~Exists(held)
 
 
 def lost_before(*, now: datetime) -> datetime:
@@ -170,7 +202,7 @@ class OrmBroker(ORM):
     - acknowledgements ride out a lost connection (`riding_out_outages`);
     - a lease, not a lock: upstream locks a task it hands out for Q_RETRY (45 s), so a task
       whose cluster was killed waits that long for another cluster, and a page with it. Here a
-      taken task is leased for TASK_LEASE (10 s) and the cluster renews the lease every second
+      taken task is leased for TASK_LEASE (5 s) and the cluster renews the lease every second
       while the task is unfinished (the row exists until the task is acknowledged). A cluster
       that dies stops renewing, and its tasks are handed out again within TASK_LEASE. A lease
       is never renewed past upstream's Q_RETRY: a task whose worker alone died (its cluster

@@ -14,7 +14,8 @@ forwarded(*, reference) -> list[Forwarded]      (who outside heard of it, and wh
 keep_in_outbox(*, to, subject, text)            (kept at /outbox/, sent nowhere)
 send_test_page(*, person, requested_by, now) -> reference   (a test page on every method)
 deliver(*, notification_id) -> str              (the delivery task)
-first_page_here() -> [id]   (the step task sends its first page itself, after its commit)
+first_page_here() -> [id]   (the step task sends its pages itself after its commit, until one
+                             reaches a provider: REACHED_PROVIDER)
 
 Upward, by task name (this app never imports the engine): settings.NOTIFICATIONS_REPLY_TASK
 with each inbound reply's id, settings.NOTIFICATIONS_UNDELIVERABLE_TASK with (person id,
@@ -29,7 +30,7 @@ from notifications.services.contact_checks import (
     contact_methods,
     send_test_page,
 )
-from notifications.services.delivery import deliver
+from notifications.services.delivery import REACHED_PROVIDER, deliver
 from notifications.services.forwards import Forwarded, forwarded, schedule_forward
 from notifications.services.replies import (
     answer_click,
@@ -54,6 +55,7 @@ from notifications.services.scheduling import (
 )
 
 __all__ = [
+    "REACHED_PROVIDER",
     "Forwarded",
     "NothingToTest",
     "TooSoonForTestPage",

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from notifications import channels, rendering, slack_blocks, throttle
+from notifications import channels, queue, rendering, slack_blocks, throttle
 from notifications.channels import Sent, TransportError
 from notifications.content import PageContent
 from notifications.models import Channel, Notification
@@ -44,6 +44,10 @@ BACKOFF_FIRST = timedelta(seconds=10)
 BACKOFF_MAX = timedelta(minutes=5)
 # How long a forward waits for the one before it to the same destination to be decided.
 ORDER_WAIT = timedelta(seconds=1)
+
+
+# What `deliver` returns when it went as far as a provider (whatever the provider answered).
+REACHED_PROVIDER = frozenset({"sent", "retry", "failed"})
 
 
 def backoff(attempts: int) -> timedelta:
@@ -121,6 +125,7 @@ def _claim(notification_id: int) -> tuple[Notification | None, str]:
     claimed = Notification.objects.filter(pk=notification.pk, state=State.PENDING).update(
         state=State.SENDING,
         sent_at=now,
+        sending_task=queue.running_task(),
         attempts=F("attempts") + 1,
         text=notification.text,
         subject=notification.subject,

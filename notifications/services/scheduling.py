@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -20,23 +20,33 @@ from rosters.models import Person
 
 State = Notification.State
 
-# Inside `first_page_here`: the ids of pages its caller sends itself (at most one).
+# A send younger than this is left alone even when its task looks lost: the task's row and
+# lease are read a moment after the claim, and a claim commits before its task's first renewal.
+LEASE_SLACK = timedelta(seconds=1)
+
+# Inside `first_page_here`: the step's due-now pages, in the order they were made; the first
+# is not queued (its caller sends it), the others are.
 _sent_by_caller: ContextVar[list[int] | None] = ContextVar("sent_by_caller", default=None)
 
 
 @contextmanager
 def first_page_here() -> Iterator[list[int]]:
-    """Inside it, the first page created due now is not queued: its id goes into the list
-    yielded, for the caller to `deliver` itself once its transaction has committed. The
-    escalation step's task does this, so a step's first page is one queue hop nearer the
-    provider (bench/RESULTS.md: 'first page'). The page is marked queued (`enqueued_at`) as
-    any other is: should the caller die before sending it, the clock queues it again like a
-    lost task (`queue.lost_before`). The step's other pages are queued, for other workers to
-    send alongside."""
-    held: list[int] = []
-    token = _sent_by_caller.set(held)
+    """Inside it, the first page created due now is not queued, and the ids of every page
+    created due now go into the list yielded, the unqueued one first: once its transaction has
+    committed the caller sends them itself, in order, until one reaches a provider
+    (`delivery.reached_provider`). The escalation step's task does this, so a step's first page
+    is one queue hop nearer the provider (bench/RESULTS.md: 'first page'), and when that page
+    is held back (its person's limit is full in a storm) the next one, a channel post or
+    another person's, goes out from the step instead of waiting its turn in the queue.
+
+    The pages after the first are queued as well, for other workers to send alongside: whoever
+    claims a page first sends it (a compare-and-set), the other finds it taken. The first is
+    marked queued (`enqueued_at`) as any other is: should the caller die before sending it, the
+    clock queues it again like a lost task (`queue.lost_before`)."""
+    pages: list[int] = []
+    token = _sent_by_caller.set(pages)
     try:
-        yield held
+        yield pages
     finally:
         _sent_by_caller.reset(token)
 
@@ -52,11 +62,12 @@ def _create(*, now: datetime, **fields) -> Notification:
     )
     if due:
         Notification.objects.filter(pk=notification.pk).update(enqueued_at=now)
-        held = _sent_by_caller.get()
-        if held == [] and notification.kind == Notification.Kind.PAGE:
-            held.append(notification.pk)
-        else:
-            enqueue_delivery(notification.pk)
+        pages = _sent_by_caller.get()
+        if pages is not None and notification.kind == Notification.Kind.PAGE:
+            pages.append(notification.pk)
+            if len(pages) == 1:
+                return notification  # the caller sends it (first_page_here)
+        enqueue_delivery(notification.pk)
     return notification
 
 
@@ -219,14 +230,20 @@ def cancel_pending(*, reference: str, reason: str) -> int:
 
 
 def recover_stuck_sending(*, now: datetime) -> int:
-    """Put back what a dead worker left in `sending`. STUCK_SENDING_AFTER is longer than any
-    provider call may take (PROVIDER_TIMEOUT), so a slow send is never doubled; a lost one is
-    sent again: delivery is at least once. As many times as a send may be tried (MAX_ATTEMPTS);
-    then it has failed: something kills every worker that takes it, and the person's next rule
-    must not wait for it forever."""
+    """Put back what a dead worker left in `sending`: sent again, delivery is at least once.
+
+    A page names the queue task sending it (`sending_task`); once that task's lease has run
+    out (its cluster died: within TASK_LEASE) or it ended without recording the send, nobody is
+    sending it. A page sent without a task of its own (or whose task can't be seen) waits for
+    STUCK_SENDING_AFTER, longer than any provider call may take (PROVIDER_TIMEOUT), so a slow
+    send is never doubled. As many times as a send may be tried (MAX_ATTEMPTS); then it has
+    failed: something kills every worker that takes it, and the person's next rule must not
+    wait for it forever."""
     recovered = 0
     stuck = Notification.objects.filter(
-        state=State.SENDING, sent_at__lt=now - settings.STUCK_SENDING_AFTER
+        Q(sent_at__lt=now - settings.STUCK_SENDING_AFTER)
+        | Q(queue.abandoned(now=now), sending_task__isnull=False, sent_at__lt=now - LEASE_SLACK),
+        state=State.SENDING,
     )
     rows = stuck.values_list("pk", "sent_at", "attempts")[: queue.CLAIM_BATCH]
     for pk, sent_at, attempts in rows:

@@ -168,6 +168,32 @@ def test_the_step_sends_alices_first_page_itself_and_queues_the_rest(sender, clo
     twilio.expect_nothing_more()
 
 
+def test_alices_sms_limit_holds_her_page_so_the_step_sends_her_slack_page_itself(
+    sender, clock, twilio, slack
+):
+    for n in range(4):  # four dispatches in a minute: four of her five SMS a window
+        post_dispatch_and_run_workers(sender, {**MISO, "external_id": f"MISO-STORM-{n}"})
+        clock(15)
+    for seen in [*twilio.sms, *slack.posts]:
+        seen.seen = True
+    fifth = {**MISO, "external_id": "MISO-STORM-4", "summary": "Fifth: curtail 3 MW at Pana"}
+    assert sender.post("/api/v1/events", fifth, format="json").status_code == 202
+    (step,) = OrmQ.objects.all()
+    step.delete()
+
+    run_escalation_step(*step.task["args"])
+
+    # Her last SMS of the window waits a few seconds for a storm's bundle; her Slack page
+    # left with the step all the same, before any worker took a task.
+    twilio.expect_nothing_more()
+    slack.expect_message(to="U0ALICE", containing="Fifth: curtail 3 MW at Pana")
+    slack.expect_message(to="C0GRIDOPS", containing="Fifth: curtail 3 MW at Pana")
+    run_queued_tasks()  # the Slack page's own task finds it sent: once
+    slack.expect_nothing_more()
+    clock(11)
+    twilio.expect_sms(to=ALICE, containing="Fifth: curtail 3 MW at Pana")
+
+
 def test_the_worker_dies_after_the_step_and_before_alices_sms_and_the_clock_sends_it(
     sender, clock, twilio
 ):

@@ -84,5 +84,5 @@ def test_recovery_timers_out_of_order_are_refused_at_start_up(settings):
     errors = [e.msg for e in run_checks() if e.id == "edrops.E001"]
     assert errors == [
         "Q_TIMEOUT (3 s) must be longer than STUCK_SENDING_AFTER (15 s)",
-        "TASK_LEASE (10 s) must be at least 3 s and shorter than Q_RETRY (4 s)",
+        "TASK_LEASE (5 s) must be at least 3 s and shorter than Q_RETRY (4 s)",
     ]

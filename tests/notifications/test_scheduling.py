@@ -4,11 +4,12 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.utils import timezone
 from django_q.models import OrmQ
 
 from edrops import clock
-from notifications import services
+from notifications import channels, queue, services
 from notifications.models import Channel, Notification, OutboxMessage
 from tests.fakes.queue import run_queued_tasks, taken_by_a_worker_that_died
 from tests.notifications.conftest import NOON
@@ -86,6 +87,70 @@ def test_a_page_left_sending_by_a_dead_worker_is_sent_again_15_seconds_later(ali
     assert "worker lost mid-send; sending again (at least once)" in [
         e.detail for e in call.log.all()
     ]
+
+
+class Killed(BaseException):
+    """SIGKILL, as far as the page can tell: nothing after it runs."""
+
+
+def sending_when_its_cluster_dies(sms: Notification, monkeypatch) -> OrmQ:
+    """A cluster takes the page's task (leased for TASK_LEASE) and its worker is killed while
+    the provider call is under way: the page is left `sending`, naming the task."""
+    (task,) = OrmQ.objects.all()
+    OrmQ.objects.filter(pk=task.pk).update(lock=timezone.now() + settings.TASK_LEASE)
+
+    def killed_mid_send(notification):
+        raise Killed
+
+    monkeypatch.setattr(channels.transport_for(sms.channel), "send", killed_mid_send)
+    queue.task_started(task={"ack_id": task.pk})
+    with pytest.raises(Killed):
+        services.deliver(notification_id=sms.pk)
+    queue.task_finished()
+    monkeypatch.undo()
+    sms.refresh_from_db()
+    assert (sms.state, sms.sending_task) == ("sending", task.pk)
+    return task
+
+
+def test_a_page_whose_cluster_died_mid_send_is_sent_again_once_its_lease_runs_out(
+    alice, miso, monkeypatch
+):
+    with time_machine.travel(NOON, tick=False) as travel:
+        sms = services.schedule_page(
+            person=alice, channel=Channel.SMS, content=miso, reference="e", due_at=timezone.now()
+        )
+        sending_when_its_cluster_dies(sms, monkeypatch)
+        travel.shift(timedelta(seconds=4))
+        assert services.enqueue_due(now=timezone.now()) == 0, "its cluster may be alive"
+        travel.shift(timedelta(seconds=2))
+        assert services.enqueue_due(now=timezone.now()) == 1, "lease ran out: nobody sends it"
+        # The dead cluster's task comes back too (its lease ran out): the claim makes it
+        # harmless.
+        assert run_queued_tasks() == [("notifications.tasks.deliver", (sms.pk,))] * 2
+
+    sms.refresh_from_db()
+    assert sms.state == "sent"
+    assert OutboxMessage.objects.filter(channel="sms").count() == 1
+    assert "worker lost mid-send; sending again (at least once)" in [
+        e.detail for e in sms.log.all()
+    ]
+
+
+def test_a_slow_send_whose_cluster_renews_its_lease_is_left_alone_until_15_seconds(
+    alice, miso, monkeypatch
+):
+    with time_machine.travel(NOON, tick=False) as travel:
+        sms = services.schedule_page(
+            person=alice, channel=Channel.SMS, content=miso, reference="e", due_at=timezone.now()
+        )
+        task = sending_when_its_cluster_dies(sms, monkeypatch)
+        for _ in range(14):  # ...but it is alive, renewing the lease every second
+            travel.shift(timedelta(seconds=1))
+            OrmQ.objects.filter(pk=task.pk).update(lock=timezone.now() + settings.TASK_LEASE)
+            assert services.enqueue_due(now=timezone.now()) == 0, "it is still sending"
+        travel.shift(timedelta(seconds=2))
+        assert services.enqueue_due(now=timezone.now()) == 1, "past any provider's timeout"
 
 
 def test_a_page_whose_worker_died_after_taking_it_is_queued_again_within_seconds(alice, miso):
