@@ -20,8 +20,8 @@ from rosters.models import Person
 
 State = Notification.State
 
-# A send younger than this is left alone even when its task looks lost: the task's row and
-# lease are read a moment after the claim, and a claim commits before its task's first renewal.
+# A send younger than this is left alone even when its task looks lost: a lease is stamped by
+# the worker's machine and read by the clock's, whose clocks may differ by a little.
 LEASE_SLACK = timedelta(seconds=1)
 
 # Inside `first_page_here`: the step's due-now pages, in the order they were made; the first
