@@ -128,6 +128,21 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Caches ---------------------------------------------------------------------------------
+# `board`: the dashboard's drawn rows (edrops/dashboard/fragments.py), in each process's own
+# memory (~2 KB a row). A row is kept by everything it shows, so nothing kept goes stale: a
+# row not drawn for a while only takes room until it falls out (TIMEOUT, MAX_ENTRIES, least
+# recently used first). "default" is Django's own default, named since CACHES is set.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "board": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "board",
+        "TIMEOUT": env.int("BOARD_CACHE_TIMEOUT", default=600),
+        "OPTIONS": {"MAX_ENTRIES": env.int("BOARD_CACHE_ROWS", default=5000)},
+    },
+}
+
 # --- Task queue (django-q2) -----------------------------------------------------------------
 # The ORM broker keeps tasks in the same database as the events, so an event and the first
 # escalation step it enqueues commit together or not at all.
