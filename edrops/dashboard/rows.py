@@ -81,10 +81,15 @@ def open_rows(
     rows = []
     tests_begin = True  # the first test dispatch heads their group
     for event in events:
-        missed = event.status == Event.Status.TRIGGERED and event.respond_by <= now
-        left = (
-            since(now, event.respond_by) if event.respond_by > now else since(event.respond_by, now)
-        )
+        # The countdown is a triggered event's only: an acknowledged row, which doesn't show
+        # it, doesn't hold it either, and is kept (fragments.py) until its age moves on.
+        triggered = event.status == Event.Status.TRIGGERED
+        if not triggered:
+            left, missed = "", False
+        elif event.respond_by > now:
+            left, missed = since(now, event.respond_by), False
+        else:
+            left, missed = since(event.respond_by, now), True
         stage = escalation_stage(event)
         rows.append(
             {
@@ -98,7 +103,7 @@ def open_rows(
                 "stage": {"label": stage.label, "paging": stage.paging, "over": stage.over},
                 "age": since(event.created_at, now),
                 "received": _at(event.created_at, zone, "Y-m-d H:i:s T"),
-                "respond_by": event.respond_by.astimezone(zone).isoformat(),
+                "respond_by": triggered and event.respond_by.astimezone(zone).isoformat(),
                 "missed": missed,
                 "left": left,
                 "can_act": event.pk in actionable,
