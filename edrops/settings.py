@@ -130,16 +130,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Caches ---------------------------------------------------------------------------------
 # `board`: the dashboard's drawn rows (edrops/dashboard/fragments.py), in each process's own
-# memory (~2 KB a row). A row is kept by everything it shows, so nothing kept goes stale: a
-# row not drawn for a while only takes room until it falls out (TIMEOUT, MAX_ENTRIES, least
-# recently used first). "default" is Django's own default, named since CACHES is set.
+# memory. A row is kept by everything it shows, so nothing kept goes stale: a row not drawn
+# for a while only takes room until it falls out (TIMEOUT, MAX_ENTRIES, least recently used
+# first). "default" is Django's own default, named since CACHES is set.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "board": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "board",
-        "TIMEOUT": env.int("BOARD_CACHE_TIMEOUT", default=600),
-        "OPTIONS": {"MAX_ENTRIES": env.int("BOARD_CACHE_ROWS", default=5000)},
+        # 200 rows, each age ticking over once a minute: ~2,000 kept in 10 minutes for each
+        # zone and set of rights viewing; 5,000 of ~1.5 KB at most, ~8 MB a process.
+        "TIMEOUT": 600,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
     },
 }
 
