@@ -6,7 +6,8 @@ queries, and what an open dashboard's poll costs while nothing changes.
         .venv/bin/python bench/dashboard.py      # an *empty* PostgreSQL database you created
 
 As deployed: DEBUG off (bench/common.py's PRODUCTION; static files collected first, as the
-pages name their hashed names); `DEBUG=1` in the environment measures with debug on instead.
+pages name their hashed names); `DEBUG=1` in the environment measures with debug on instead
+(and then no drawn row is kept: edrops/dashboard/fragments.py).
 Fills the database with 100,000 events (bulk): 250 open (half acknowledged), the rest
 resolved; then a logged-in responder of the events' team (so every row has its buttons, each
 form its CSRF token) asks, through Django's test client (middleware, session, templates; no
