@@ -128,6 +128,23 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Caches ---------------------------------------------------------------------------------
+# `board`: the dashboard's drawn rows (edrops/dashboard/fragments.py), in each process's own
+# memory. A row is kept by everything it shows, so nothing kept goes stale: a row not drawn
+# for a while only takes room until it falls out (TIMEOUT, MAX_ENTRIES, least recently used
+# first). "default" is Django's own default, named since CACHES is set.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "board": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "board",
+        # 200 rows, each age ticking over once a minute: ~2,000 kept in 10 minutes for each
+        # zone and set of rights viewing; 5,000 of ~1.5 KB at most, ~8 MB a process.
+        "TIMEOUT": 600,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}
+
 # --- Task queue (django-q2) -----------------------------------------------------------------
 # The ORM broker keeps tasks in the same database as the events, so an event and the first
 # escalation step it enqueues commit together or not at all.

@@ -62,9 +62,10 @@ EDROPS = Path(__file__).resolve().parents[1]
 
 
 @functools.cache
-def _code() -> str:
+def code() -> str:
     """The templates and modules that draw the board, by content: the same on every host and
-    worker running one release, different after a deploy."""
+    worker running one release, different after a deploy (the board's ETag and the keys of
+    its drawn rows, fragments.py, both hold it)."""
     digest = hashlib.blake2b(digest_size=8)
     for folder, pattern in (
         ("templates/dashboard", "*.html"),
@@ -83,7 +84,7 @@ def digest(*, request: HttpRequest, actor: Callable[[], permissions.Actor], now:
     stuck on what it showed before the write."""
     user = request.user
     parts = (
-        _code(),
+        code(),
         settings.LIVENESS_TIMEOUT,
         settings.EDROPS_READ_ALL_TEAMS,
         (user.pk, user.is_active, user.is_staff, user.is_superuser),
