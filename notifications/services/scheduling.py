@@ -34,7 +34,7 @@ def first_page_here() -> Iterator[list[int]]:
     """Inside it, the first page created due now is not queued, and the ids of every page
     created due now go into the list yielded, the unqueued one first: once its transaction has
     committed the caller sends them itself, in order, until one reaches a provider
-    (`delivery.reached_provider`). The escalation step's task does this, so a step's first page
+    (`delivery.REACHED_PROVIDER`). The escalation step's task does this, so a step's first page
     is one queue hop nearer the provider (bench/RESULTS.md: 'first page'), and when that page
     is held back (its person's limit is full in a storm) the next one, a channel post or
     another person's, goes out from the step instead of waiting its turn in the queue.
