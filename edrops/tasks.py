@@ -91,7 +91,7 @@ def forward_failed(notification_id: int) -> str:
     )
 
 
-def check_coverage() -> str:
+def check_coverage(after: str = "") -> str:
     """Every team's coverage gaps in the next 7 days (queued by the clock: hourly, and after a
-    roster change)."""
-    return str(coverage.check_coverage(now=timezone.now()))
+    roster change), or those after team `after` (queued by a check that ran out of time)."""
+    return str(coverage.check_coverage(now=timezone.now(), after=after))

@@ -255,10 +255,11 @@ def reading(grid: Grid) -> list[str]:
         "taken but not started, since `notifications.queue.lost_before` counts from when the "
         "task was queued, and exhausting an escalation does not move `step_index`). Fixed "
         "since: a step of an escalation that has ended does not run again (`run_step`). "
-        "**Found, not fixed here:** the "
-        "hourly coverage check reads every team (8 queries a team: 5 s for 301 teams "
-        "in-process here); under this load it ran past `Q_TIMEOUT` (30 s) and was killed, so "
-        "this bench waits for it before posting.",
+        "And the hourly coverage check read every team in one task (8 queries a team: 5 s "
+        "for 301 teams in-process on the slower machine); under this load it ran past "
+        "`Q_TIMEOUT` (30 s) and was killed. Now a check hands the teams it has not reached to a "
+        "task of their own after 10 s (`CHECK_BUDGET`, `services/coverage.py`). This bench "
+        "still waits for the check before posting, so that it measures paging alone.",
         "",
         "**So, per core:** gunicorn one to one and a half processes of 4 threads (the "
         "Dockerfile's 3 x 4 on 2 cores), not more: one process is held to one core, and "

@@ -8,6 +8,7 @@ telling, is here.
 """
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -52,6 +53,12 @@ WHAT = {
 }
 
 
+# A check works through the teams for at most this long, then hands the rest to a task of
+# their own: a check of hundreds of teams in one task on a busy machine ran past Q_TIMEOUT and
+# was killed, and the teams after the one it was on never heard of their gaps.
+CHECK_BUDGET = timedelta(seconds=10)
+
+
 @dataclass
 class CoverageReport:
     """What one check did (for the task's result and the tests)."""
@@ -59,9 +66,12 @@ class CoverageReport:
     new: list[CoverageGap] = field(default_factory=list)
     closed: int = 0
     paged: int = 0
+    checked_to: str = ""  # the last team checked, by slug
+    handed_on: bool = False  # the teams after it are a task of their own
 
     def __str__(self) -> str:
-        return f"{len(self.new)} new gap(s), {self.closed} closed, {self.paged} paged"
+        done = f"{len(self.new)} new gap(s), {self.closed} closed, {self.paged} paged"
+        return f"{done}; teams after {self.checked_to} queued" if self.handed_on else done
 
 
 # --- When to check ---------------------------------------------------------------------------
@@ -130,11 +140,18 @@ def gaps_of(*, teams: list[Team], now: datetime) -> dict[Team, list[Gap]]:
 # --- The check -------------------------------------------------------------------------------
 
 
-def check_coverage(*, now: datetime) -> CoverageReport:
+def check_coverage(*, now: datetime, after: str = "") -> CoverageReport:
     """Every team's gaps in [now, now + 7 days): remember them, tell of the new ones, page the
-    leads of those about to start; then plan the handoff reminders."""
+    leads of those about to start; then plan the handoff reminders. Teams go in slug order,
+    from the one after `after`; past CHECK_BUDGET the rest are queued as a check of their own,
+    which does the paging and planning when it reaches the last team."""
     report = CoverageReport()
-    for team in Team.objects.order_by("slug"):
+    started = time.monotonic()
+    for team in Team.objects.filter(slug__gt=after).order_by("slug"):
+        if report.checked_to and time.monotonic() - started > CHECK_BUDGET.total_seconds():
+            async_task(CHECK_TASK, report.checked_to, task_name="check coverage gaps")
+            report.handed_on = True
+            return report
         found = coverage_gaps(team=team, start=now, end=now + HORIZON)
         with transaction.atomic():
             new, closed = _remember(team=team, found=found, now=now)
@@ -142,6 +159,7 @@ def check_coverage(*, now: datetime) -> CoverageReport:
                 _tell(gap=gap, team=team, now=now)
         report.new += new
         report.closed += closed
+        report.checked_to = team.slug
     report.paged = page_imminent_gaps(now=now)
     plan_handoff_reminders(now=now)
     _next_check(now=now)

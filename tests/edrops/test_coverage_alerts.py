@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from edrops.clock import tick
 from edrops.models import CoverageGap, Event, Severity
+from edrops.services import coverage
 from notifications.models import Notification
 from rosters.models import Override, Person, Rotation
 from tests.fakes.queue import run_queued_tasks
@@ -169,3 +170,28 @@ def test_a_team_without_a_lead_has_every_lead_paged(tmp_path, moved, twilio):
 
     twilio.expect_sms(to=LEE, containing="Coverage gap")
     assert Event.objects.get().paging == ["lee"]
+
+
+def test_a_check_out_of_time_hands_the_teams_left_to_a_task_of_their_own(
+    tmp_path, moved, slack, monkeypatch
+):
+    # Three teams with the same gap; each check may take one team before handing on (with
+    # hundreds of teams on a busy machine, one task for all of them ran past Q_TIMEOUT).
+    monkeypatch.setattr(coverage, "CHECK_BUDGET", timedelta(0))
+    data = roster(timezone.now(), backup_until=timedelta(days=3))
+    (team,) = data["teams"]
+    data["teams"] = [
+        {**team, "slug": f"grid-ops-{n}", "name": f"Grid Operations {n}",
+         "slack_channel": f"C0GRID{n}"}
+        for n in (1, 2, 3)
+    ]  # fmt: skip
+    load(tmp_path, data)
+    tick(timezone.now())
+    assert [args for func, args in run_queued_tasks() if func.endswith("check_coverage")] == [
+        (),
+        ("grid-ops-1",),
+        ("grid-ops-2",),
+    ]
+    for n in (1, 2, 3):
+        slack.expect_message(to=f"C0GRID{n}", containing=f"Coverage gap in grid-ops-{n}")
+    assert CoverageGap.objects.count() == 3
